@@ -1,0 +1,344 @@
+/*
+ * Emulated GH200/GB200 host: the GPUs (configuration, PCI config space and
+ * memory backing).
+ *
+ * Copyright (c) 2026 The vfio-pci-nvgrace authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nvgrace-host.h"
+
+#define PCI_VENDOR_ID_NVIDIA    0x10de
+#define GH200_DEVICE_ID         0x2342
+#define GB200_DEVICE_ID         0x2941
+#define DEFAULT_GROUP_BASE      100
+#define PCIE_CAP                0x40
+
+struct emu_host emu;
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = v;
+    p[1] = v >> 8;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    put16(p, v);
+    put16(p + 2, v >> 16);
+}
+
+/* "64M", "1G", "128G", or plain bytes; binary units. */
+static int parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+    int shift = 0;
+
+    errno = 0;
+    v = strtoull(s, &end, 0);
+    if (errno || end == s) {
+        return -1;
+    }
+    switch (*end) {
+    case 'T': case 't': shift = 40; end++; break;
+    case 'G': case 'g': shift = 30; end++; break;
+    case 'M': case 'm': shift = 20; end++; break;
+    case 'K': case 'k': shift = 10; end++; break;
+    }
+    if (*end || (shift && v > (UINT64_MAX >> shift))) {
+        return -1;
+    }
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+/* A PCI address the way `-device vfio-pci,host=` takes it, domain required. */
+static int parse_host(const char *s, char *out, size_t outlen)
+{
+    unsigned dom, bus, slot, fn;
+    char tail;
+
+    if (sscanf(s, "%x:%x:%x.%x%c", &dom, &bus, &slot, &fn, &tail) != 4 ||
+        dom > 0xffff || bus > 0xff || slot > 0x1f || fn > 7) {
+        return -1;
+    }
+    snprintf(out, outlen, "%04x:%02x:%02x.%x", dom, bus, slot, fn);
+    return 0;
+}
+
+static void gpu_init_config(struct emu_gpu *gpu)
+{
+    uint8_t *c = gpu->config, *w = gpu->config_wmask;
+    uint8_t *cap = c + PCIE_CAP;
+
+    memset(c, 0, sizeof(gpu->config));
+    memset(w, 0, sizeof(gpu->config_wmask));
+
+    put16(c + 0x00, PCI_VENDOR_ID_NVIDIA);
+    put16(c + 0x02, gpu->device_id);
+    put16(c + 0x06, 0x0010);            /* status: capability list */
+    c[0x08] = 0xa1;                     /* revision */
+    c[0x0a] = 0x02;                     /* 3D controller */
+    c[0x0b] = 0x03;                     /* display controller */
+    put32(c + 0x10, 0x4);               /* BAR0: 64-bit memory */
+    put16(c + 0x2c, PCI_VENDOR_ID_NVIDIA);
+    put16(c + 0x2e, gpu->device_id);
+    c[0x34] = PCIE_CAP;
+    c[0x3d] = 1;                        /* INTA# */
+
+    /* PCI Express capability v2, endpoint, FLR, x16 at 32 GT/s */
+    cap[0x00] = 0x10;
+    put16(cap + 0x02, 0x0002);
+    put32(cap + 0x04, 1u << 28);
+    put32(cap + 0x0c, 0x00000105);
+    put16(cap + 0x12, 0x0105);
+
+    put16(w + 0x04, 0x0407);            /* I/O, memory, master, INTx off */
+    w[0x0c] = w[0x0d] = w[0x3c] = 0xff;
+    put32(w + 0x10, (uint32_t)~(EMU_BAR0_SIZE - 1) & ~0xfu);
+    put32(w + 0x14, 0xffffffff);
+    put16(w + PCIE_CAP + 0x08, 0xffff); /* device control */
+    put16(w + PCIE_CAP + 0x10, 0xffff); /* link control */
+    put16(w + PCIE_CAP + 0x28, 0xffff); /* device control 2 */
+}
+
+static int gpu_open_backing(struct emu_gpu *gpu, const char *path,
+                            char *err, size_t errlen)
+{
+    struct stat st;
+
+    if (path) {
+        gpu->mem_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    } else {
+        gpu->mem_fd = memfd_create("nvgrace-host-coherent-mem", MFD_CLOEXEC);
+    }
+    if (gpu->mem_fd < 0 || fstat(gpu->mem_fd, &st) < 0) {
+        snprintf(err, errlen, "%s: cannot open backing '%s': %s", gpu->host,
+                 path ? path : "(memfd)", strerror(errno));
+        return -1;
+    }
+    /* Sparse: extending the file allocates nothing. */
+    if ((uint64_t)st.st_size < gpu->mem_size &&
+        ftruncate(gpu->mem_fd, gpu->mem_size) < 0) {
+        snprintf(err, errlen, "%s: cannot size backing to %" PRIu64 ": %s",
+                 gpu->host, gpu->mem_size, strerror(errno));
+        return -1;
+    }
+
+    gpu->bar0_fd = memfd_create("nvgrace-host-bar0", MFD_CLOEXEC);
+    if (gpu->bar0_fd < 0 || ftruncate(gpu->bar0_fd, EMU_BAR0_SIZE) < 0) {
+        snprintf(err, errlen, "%s: cannot create BAR0: %s", gpu->host,
+                 strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_gpu(char *spec, char *err, size_t errlen)
+{
+    struct emu_gpu *gpu;
+    char *tok, *save = NULL;
+    const char *backing = NULL;
+    unsigned i;
+
+    if (emu.nr_gpus == EMU_MAX_GPUS) {
+        snprintf(err, errlen, "more than %d GPUs", EMU_MAX_GPUS);
+        return -1;
+    }
+    gpu = &emu.gpus[emu.nr_gpus];
+    memset(gpu, 0, sizeof(*gpu));
+    gpu->index = emu.nr_gpus;
+    gpu->group = DEFAULT_GROUP_BASE + emu.nr_gpus;
+    gpu->device_id = GH200_DEVICE_ID;
+    gpu->mem_size = 1ULL << 30;
+    gpu->mem_fd = gpu->bar0_fd = -1;
+
+    for (tok = strtok_r(spec, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *val = strchr(tok, '=');
+
+        if (!val) {
+            snprintf(err, errlen, "'%s': expected key=value", tok);
+            return -1;
+        }
+        *val++ = '\0';
+        if (!strcmp(tok, "host")) {
+            if (parse_host(val, gpu->host, sizeof(gpu->host))) {
+                snprintf(err, errlen, "host=%s: expected DDDD:BB:DD.F", val);
+                return -1;
+            }
+        } else if (!strcmp(tok, "model")) {
+            if (!strcmp(val, "gh200")) {
+                gpu->device_id = GH200_DEVICE_ID;
+            } else if (!strcmp(val, "gb200")) {
+                gpu->device_id = GB200_DEVICE_ID;
+            } else {
+                snprintf(err, errlen, "model=%s: expected gh200 or gb200", val);
+                return -1;
+            }
+        } else if (!strcmp(tok, "mem")) {
+            if (parse_size(val, &gpu->mem_size) || !gpu->mem_size) {
+                snprintf(err, errlen, "mem=%s: expected a size such as 96G",
+                         val);
+                return -1;
+            }
+        } else if (!strcmp(tok, "backing")) {
+            backing = val;
+        } else if (!strcmp(tok, "group")) {
+            char *end;
+
+            gpu->group = strtol(val, &end, 10);
+            if (*end || gpu->group < 0) {
+                snprintf(err, errlen, "group=%s: expected a number", val);
+                return -1;
+            }
+        } else {
+            snprintf(err, errlen, "unknown key '%s' (host, model, mem, "
+                     "backing, group)", tok);
+            return -1;
+        }
+    }
+
+    if (!gpu->host[0]) {
+        snprintf(err, errlen, "a GPU needs host=DDDD:BB:DD.F");
+        return -1;
+    }
+    for (i = 0; i < emu.nr_gpus; i++) {
+        if (!strcmp(emu.gpus[i].host, gpu->host) ||
+            emu.gpus[i].group == gpu->group) {
+            snprintf(err, errlen, "%s: address or IOMMU group used twice",
+                     gpu->host);
+            return -1;
+        }
+    }
+    strcpy(gpu->sysfs, "/sys/bus/pci/devices/");
+    strcat(gpu->sysfs, gpu->host);
+    gpu_init_config(gpu);
+    if (gpu_open_backing(gpu, backing, err, errlen)) {
+        return -1;
+    }
+    emu.nr_gpus++;
+    return 0;
+}
+
+/* NVGRACE_HOST="host=0009:01:00.0,mem=96G;host=0019:01:00.0,model=gb200" */
+int emu_config_parse(const char *spec, char *err, size_t errlen)
+{
+    char *copy = strdup(spec), *gpu, *save = NULL;
+    int ret = 0;
+
+    for (gpu = strtok_r(copy, ";", &save); gpu && !ret;
+         gpu = strtok_r(NULL, ";", &save)) {
+        ret = parse_gpu(gpu, err, errlen);
+    }
+    free(copy);
+    if (!ret && !emu.nr_gpus) {
+        snprintf(err, errlen, "no GPU configured");
+        ret = -1;
+    }
+    return ret;
+}
+
+/* Match "/sys/bus/pci/devices/<host>" and return what follows it. */
+struct emu_gpu *emu_gpu_by_sysfs(const char *path, const char **rest)
+{
+    unsigned i;
+
+    for (i = 0; i < emu.nr_gpus; i++) {
+        size_t n = strlen(emu.gpus[i].sysfs);
+
+        if (!strncmp(path, emu.gpus[i].sysfs, n) &&
+            (path[n] == '\0' || path[n] == '/')) {
+            *rest = path + n;
+            return &emu.gpus[i];
+        }
+    }
+    return NULL;
+}
+
+struct emu_gpu *emu_gpu_by_group(int group)
+{
+    unsigned i;
+
+    for (i = 0; i < emu.nr_gpus; i++) {
+        if (emu.gpus[i].group == group) {
+            return &emu.gpus[i];
+        }
+    }
+    return NULL;
+}
+
+/* The name given to VFIO_GROUP_GET_DEVICE_FD, possibly with " vf_token=". */
+struct emu_gpu *emu_gpu_by_name(const char *name)
+{
+    unsigned i;
+
+    for (i = 0; i < emu.nr_gpus; i++) {
+        size_t n = strlen(emu.gpus[i].host);
+
+        if (!strncmp(name, emu.gpus[i].host, n) &&
+            (name[n] == '\0' || name[n] == ' ')) {
+            return &emu.gpus[i];
+        }
+    }
+    return NULL;
+}
+
+void emu_gpu_reset(struct emu_gpu *gpu)
+{
+    put16(gpu->config + 0x04, 0);
+    gpu->resets++;
+}
+
+uint64_t emu_region_size(const struct emu_gpu *gpu, unsigned index)
+{
+    switch (index) {
+    case EMU_REGION_BAR0:
+        return EMU_BAR0_SIZE;
+    case EMU_REGION_CONFIG:
+        return EMU_CONFIG_SIZE;
+    case EMU_REGION_COHERENT:
+        return gpu->mem_size;
+    default:
+        return 0;
+    }
+}
+
+int emu_config_read(struct emu_gpu *gpu, void *buf, size_t len, uint64_t off)
+{
+    if (off >= EMU_CONFIG_SIZE || len > EMU_CONFIG_SIZE - off) {
+        return -EINVAL;
+    }
+    memcpy(buf, gpu->config + off, len);
+    return len;
+}
+
+int emu_config_write(struct emu_gpu *gpu, const void *buf, size_t len,
+                     uint64_t off)
+{
+    const uint8_t *b = buf;
+    size_t i;
+
+    if (off >= EMU_CONFIG_SIZE || len > EMU_CONFIG_SIZE - off) {
+        return -EINVAL;
+    }
+    for (i = 0; i < len; i++) {
+        uint8_t m = gpu->config_wmask[off + i];
+
+        gpu->config[off + i] = (gpu->config[off + i] & ~m) | (b[i] & m);
+    }
+    return len;
+}

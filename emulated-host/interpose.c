@@ -1,0 +1,577 @@
+/*
+ * Emulated GH200/GB200 host: the libc calls QEMU's VFIO code makes, taken
+ * over for the emulated GPUs' sysfs paths, /dev/vfio nodes and file
+ * descriptors.  Everything else passes through untouched.
+ *
+ * Copyright (c) 2026 The vfio-pci-nvgrace authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nvgrace-host.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct emu_file *files[EMU_MAX_FD];
+static bool active;
+
+static int (*real_open)(const char *, int, ...);
+static int (*real_openat)(int, const char *, int, ...);
+static int (*real_close)(int);
+static int (*real_ioctl)(int, unsigned long, ...);
+static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
+static int (*real_munmap)(void *, size_t);
+static int (*real_stat)(const char *, struct stat *);
+static int (*real_lstat)(const char *, struct stat *);
+static ssize_t (*real_readlink)(const char *, char *, size_t);
+ssize_t (*real_pread)(int, void *, size_t, off_t);
+ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
+
+static void *next_symbol(const char *name)
+{
+    void *sym = dlsym(RTLD_NEXT, name);
+
+    if (!sym) {
+        fprintf(stderr, "nvgrace-host: cannot resolve %s\n", name);
+        abort();
+    }
+    return sym;
+}
+
+static void resolve(void)
+{
+    if (real_open) {
+        return;
+    }
+    real_openat = next_symbol("openat");
+    real_close = next_symbol("close");
+    real_ioctl = next_symbol("ioctl");
+    real_mmap = next_symbol("mmap");
+    real_munmap = next_symbol("munmap");
+    real_stat = next_symbol("stat");
+    real_lstat = next_symbol("lstat");
+    real_readlink = next_symbol("readlink");
+    real_pread = next_symbol("pread");
+    real_pwrite = next_symbol("pwrite");
+    __atomic_store_n(&real_open, next_symbol("open"), __ATOMIC_RELEASE);
+}
+
+__attribute__((constructor))
+static void emu_init(void)
+{
+    const char *spec = getenv("NVGRACE_HOST");
+    char err[256];
+
+    resolve();
+    if (!spec || !*spec) {
+        return;
+    }
+    if (emu_config_parse(spec, err, sizeof(err))) {
+        fprintf(stderr, "nvgrace-host: NVGRACE_HOST: %s\n", err);
+        exit(1);
+    }
+    emu.stats_path = getenv("NVGRACE_HOST_STATS");
+    active = true;
+    emu_stats_write();
+}
+
+/*
+ * Counters for tests, rewritten whole on each change:
+ * "key value" lines, GPU keys prefixed by the GPU's host address.
+ */
+void emu_stats_write(void)
+{
+    char tmp[4096], buf[8192];
+    size_t n = 0;
+    unsigned i;
+    int fd;
+
+    if (!emu.stats_path) {
+        return;
+    }
+    n += snprintf(buf + n, sizeof(buf) - n,
+                  "dma_map_calls %lu\ndma_unmap_calls %lu\n"
+                  "live_dma_mappings %lu\nlive_files %lu\n",
+                  emu.dma_map_calls, emu.dma_unmap_calls,
+                  emu.live_dma_mappings, emu.live_files);
+    for (i = 0; i < emu.nr_gpus && n < sizeof(buf); i++) {
+        struct emu_gpu *gpu = &emu.gpus[i];
+        unsigned m, live = 0;
+
+        for (m = 0; m < EMU_MAX_MMAPS; m++) {
+            live += !!gpu->coherent_mmaps[m].len;
+        }
+        n += snprintf(buf + n, sizeof(buf) - n,
+                      "%s.coherent_dma_maps %lu\n%s.live_coherent_mmaps %u\n"
+                      "%s.resets %lu\n%s.device_open %d\n",
+                      gpu->host, gpu->coherent_dma_maps, gpu->host, live,
+                      gpu->host, gpu->resets, gpu->host, gpu->device_open);
+    }
+    snprintf(tmp, sizeof(tmp), "%s.tmp", emu.stats_path);
+    fd = real_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        return;
+    }
+    if (write(fd, buf, n < sizeof(buf) ? n : sizeof(buf)) < 0) {
+        /* nothing to do: the test reading it will notice */
+    }
+    real_close(fd);
+    rename(tmp, emu.stats_path);
+}
+
+/* Each emulated file is backed by a real eventfd, so its number is unique. */
+int emu_new_file(enum emu_file_kind kind, struct emu_gpu *gpu,
+                 struct emu_container *c)
+{
+    struct emu_file *f = calloc(1, sizeof(*f));
+    int fd = eventfd(0, EFD_CLOEXEC);
+
+    if (!f || fd < 0 || fd >= EMU_MAX_FD) {
+        free(f);
+        if (fd >= 0) {
+            real_close(fd);
+        }
+        return -EMFILE;
+    }
+    f->kind = kind;
+    f->gpu = gpu;
+    f->container = c;
+    switch (kind) {
+    case EMU_FILE_GROUP:
+        gpu->group_open = true;
+        break;
+    case EMU_FILE_DEVICE:
+        gpu->device_open = true;
+        break;
+    case EMU_FILE_CONTAINER:
+        break;
+    }
+    emu.live_files++;
+    __atomic_store_n(&files[fd], f, __ATOMIC_RELEASE);
+    emu_stats_write();
+    return fd;
+}
+
+struct emu_file *emu_file_get(int fd)
+{
+    if (fd < 0 || fd >= EMU_MAX_FD) {
+        return NULL;
+    }
+    return __atomic_load_n(&files[fd], __ATOMIC_ACQUIRE);
+}
+
+static void emu_file_release(int fd, struct emu_file *f)
+{
+    __atomic_store_n(&files[fd], NULL, __ATOMIC_RELEASE);
+    switch (f->kind) {
+    case EMU_FILE_GROUP:
+        f->gpu->group_open = false;
+        if (f->container) {
+            emu_container_detach(f->container);
+        }
+        break;
+    case EMU_FILE_DEVICE:
+        f->gpu->device_open = false;
+        break;
+    case EMU_FILE_CONTAINER:
+        emu_container_put(f->container);
+        break;
+    }
+    free(f);
+    emu.live_files--;
+    emu_stats_write();
+}
+
+/* /dev/vfio/vfio and /dev/vfio/<group> of an emulated GPU. */
+static int emu_open(const char *path)
+{
+    struct emu_container *c;
+    struct emu_gpu *gpu;
+    char *end;
+    long group;
+    int ret;
+
+    if (!strcmp(path, "/dev/vfio/vfio")) {
+        c = calloc(1, sizeof(*c));
+        if (!c) {
+            return -ENOMEM;
+        }
+        c->refs = 1;
+        ret = emu_new_file(EMU_FILE_CONTAINER, NULL, c);
+        if (ret < 0) {
+            free(c);
+        }
+        return ret;
+    }
+    group = strtol(path + strlen("/dev/vfio/"), &end, 10);
+    gpu = *end ? NULL : emu_gpu_by_group(group);
+    if (!gpu) {
+        return -ENOENT;
+    }
+    if (gpu->group_open) {
+        return -EBUSY;
+    }
+    return emu_new_file(EMU_FILE_GROUP, gpu, NULL);
+}
+
+static bool is_vfio_path(const char *path)
+{
+    return active && !strncmp(path, "/dev/vfio/", 10);
+}
+
+static int open_common(const char *path)
+{
+    int ret;
+
+    pthread_mutex_lock(&lock);
+    ret = emu_open(path);
+    pthread_mutex_unlock(&lock);
+    if (ret < 0) {
+        errno = -ret;
+        return -1;
+    }
+    return ret;
+}
+
+static mode_t open_mode(int flags, va_list ap)
+{
+    return (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
+}
+
+EXPORT int open(const char *path, int flags, ...)
+{
+    va_list ap;
+    mode_t mode;
+
+    resolve();
+    if (is_vfio_path(path)) {
+        return open_common(path);
+    }
+    va_start(ap, flags);
+    mode = open_mode(flags, ap);
+    va_end(ap);
+    return real_open(path, flags, mode);
+}
+
+/* The *64 names are the same calls on LP64; asm labels avoid their types. */
+EXPORT int emu_open64(const char *path, int flags, mode_t mode)
+    __asm__("open64");
+EXPORT int emu_open64(const char *path, int flags, mode_t mode)
+{
+    return open(path, flags, mode);
+}
+
+EXPORT int __open_2(const char *path, int flags)
+{
+    return open(path, flags);
+}
+
+EXPORT int __open64_2(const char *path, int flags)
+{
+    return open(path, flags);
+}
+
+EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+    va_list ap;
+    mode_t mode;
+
+    resolve();
+    if (is_vfio_path(path)) {
+        return open_common(path);
+    }
+    va_start(ap, flags);
+    mode = open_mode(flags, ap);
+    va_end(ap);
+    return real_openat(dirfd, path, flags, mode);
+}
+
+EXPORT int emu_openat64(int dirfd, const char *path, int flags, mode_t mode)
+    __asm__("openat64");
+EXPORT int emu_openat64(int dirfd, const char *path, int flags, mode_t mode)
+{
+    return openat(dirfd, path, flags, mode);
+}
+
+EXPORT int close(int fd)
+{
+    struct emu_file *f;
+
+    resolve();
+    f = emu_file_get(fd);
+    if (f) {
+        pthread_mutex_lock(&lock);
+        emu_file_release(fd, f);
+        pthread_mutex_unlock(&lock);
+    }
+    return real_close(fd);
+}
+
+EXPORT int ioctl(int fd, unsigned long req, ...)
+{
+    struct emu_file *f;
+    va_list ap;
+    void *arg;
+    int ret;
+
+    va_start(ap, req);
+    arg = va_arg(ap, void *);
+    va_end(ap);
+
+    resolve();
+    f = emu_file_get(fd);
+    if (!f) {
+        return real_ioctl(fd, req, arg);
+    }
+    pthread_mutex_lock(&lock);
+    switch (f->kind) {
+    case EMU_FILE_CONTAINER:
+        ret = emu_container_ioctl(f, req, arg);
+        break;
+    case EMU_FILE_GROUP:
+        ret = emu_group_ioctl(f, req, arg);
+        break;
+    default:
+        ret = emu_device_ioctl(f, req, arg);
+        break;
+    }
+    pthread_mutex_unlock(&lock);
+    if (ret < 0) {
+        errno = -ret;
+        return -1;
+    }
+    return ret;
+}
+
+/* Region access through the device fd: pread/pwrite at index << 40. */
+static ssize_t device_rw(struct emu_gpu *gpu, void *buf, size_t len,
+                         off_t off, bool write)
+{
+    unsigned index = EMU_REGION_INDEX(off);
+    uint64_t roff = off & EMU_REGION_MASK;
+    uint64_t size = emu_region_size(gpu, index);
+    int fd;
+
+    if (off < 0 || !size || roff >= size) {
+        return -EINVAL;
+    }
+    if (len > size - roff) {
+        len = size - roff;
+    }
+    switch (index) {
+    case EMU_REGION_CONFIG:
+        return write ? emu_config_write(gpu, buf, len, roff) :
+                       emu_config_read(gpu, buf, len, roff);
+    case EMU_REGION_BAR0:
+        fd = gpu->bar0_fd;
+        break;
+    default:
+        fd = gpu->mem_fd;
+        break;
+    }
+    len = write ? real_pwrite(fd, buf, len, roff) :
+                  real_pread(fd, buf, len, roff);
+    return (ssize_t)len < 0 ? -errno : (ssize_t)len;
+}
+
+static ssize_t rw_common(int fd, void *buf, size_t len, off_t off, bool write)
+{
+    struct emu_file *f = emu_file_get(fd);
+    ssize_t ret;
+
+    if (!f || f->kind != EMU_FILE_DEVICE) {
+        return write ? real_pwrite(fd, buf, len, off) :
+                       real_pread(fd, buf, len, off);
+    }
+    pthread_mutex_lock(&lock);
+    ret = device_rw(f->gpu, buf, len, off, write);
+    pthread_mutex_unlock(&lock);
+    if (ret < 0) {
+        errno = -ret;
+        return -1;
+    }
+    return ret;
+}
+
+EXPORT ssize_t pread(int fd, void *buf, size_t len, off_t off)
+{
+    resolve();
+    return rw_common(fd, buf, len, off, false);
+}
+
+EXPORT ssize_t emu_pread64(int fd, void *buf, size_t len, off_t off)
+    __asm__("pread64");
+EXPORT ssize_t emu_pread64(int fd, void *buf, size_t len, off_t off)
+{
+    return pread(fd, buf, len, off);
+}
+
+EXPORT ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+    resolve();
+    return rw_common(fd, (void *)buf, len, off, true);
+}
+
+EXPORT ssize_t emu_pwrite64(int fd, const void *buf, size_t len, off_t off)
+    __asm__("pwrite64");
+EXPORT ssize_t emu_pwrite64(int fd, const void *buf, size_t len, off_t off)
+{
+    return pwrite(fd, buf, len, off);
+}
+
+static void *device_mmap(struct emu_gpu *gpu, void *addr, size_t len,
+                         int prot, int flags, off_t off)
+{
+    unsigned index = EMU_REGION_INDEX(off);
+    uint64_t roff = off & EMU_REGION_MASK;
+    uint64_t size = emu_region_size(gpu, index);
+    void *p;
+    int i;
+
+    if (off < 0 || !(flags & MAP_SHARED) || !len || roff >= size ||
+        len > size - roff ||
+        (index != EMU_REGION_BAR0 && index != EMU_REGION_COHERENT)) {
+        errno = EINVAL;
+        return MAP_FAILED;
+    }
+    if (index == EMU_REGION_BAR0) {
+        return real_mmap(addr, len, prot, flags, gpu->bar0_fd, roff);
+    }
+    for (i = 0; i < EMU_MAX_MMAPS && gpu->coherent_mmaps[i].len; i++) {
+        continue;
+    }
+    if (i == EMU_MAX_MMAPS) {
+        errno = ENOMEM;
+        return MAP_FAILED;
+    }
+    p = real_mmap(addr, len, prot, flags, gpu->mem_fd, roff);
+    if (p != MAP_FAILED) {
+        gpu->coherent_mmaps[i] = (struct emu_mmap) { .addr = p, .len = len };
+        emu_stats_write();
+    }
+    return p;
+}
+
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
+                  off_t off)
+{
+    struct emu_file *f;
+    void *p;
+
+    resolve();
+    f = emu_file_get(fd);
+    if (!f) {
+        return real_mmap(addr, len, prot, flags, fd, off);
+    }
+    if (f->kind != EMU_FILE_DEVICE) {
+        errno = ENODEV;
+        return MAP_FAILED;
+    }
+    pthread_mutex_lock(&lock);
+    p = device_mmap(f->gpu, addr, len, prot, flags, off);
+    pthread_mutex_unlock(&lock);
+    return p;
+}
+
+EXPORT void *emu_mmap64(void *addr, size_t len, int prot, int flags, int fd,
+                        off_t off) __asm__("mmap64");
+EXPORT void *emu_mmap64(void *addr, size_t len, int prot, int flags, int fd,
+                        off_t off)
+{
+    return mmap(addr, len, prot, flags, fd, off);
+}
+
+EXPORT int munmap(void *addr, size_t len)
+{
+    unsigned g, i;
+
+    resolve();
+    if (active) {
+        pthread_mutex_lock(&lock);
+        for (g = 0; g < emu.nr_gpus; g++) {
+            for (i = 0; i < EMU_MAX_MMAPS; i++) {
+                struct emu_mmap *m = &emu.gpus[g].coherent_mmaps[i];
+
+                if (m->len && m->addr == addr) {
+                    m->len = 0;
+                    emu_stats_write();
+                }
+            }
+        }
+        pthread_mutex_unlock(&lock);
+    }
+    return real_munmap(addr, len);
+}
+
+/* The sysfs directory of an emulated GPU exists; its iommu_group links. */
+static int stat_common(const char *path, struct stat *st)
+{
+    const char *rest;
+    struct emu_gpu *gpu = active ? emu_gpu_by_sysfs(path, &rest) : NULL;
+
+    if (!gpu || *rest) {
+        return 1;
+    }
+    memset(st, 0, sizeof(*st));
+    st->st_mode = S_IFDIR | 0755;
+    st->st_nlink = 2;
+    return 0;
+}
+
+EXPORT int stat(const char *path, struct stat *st)
+{
+    resolve();
+    return stat_common(path, st) ? real_stat(path, st) : 0;
+}
+
+EXPORT int emu_stat64(const char *path, struct stat *st) __asm__("stat64");
+EXPORT int emu_stat64(const char *path, struct stat *st)
+{
+    return stat(path, st);
+}
+
+EXPORT int lstat(const char *path, struct stat *st)
+{
+    resolve();
+    return stat_common(path, st) ? real_lstat(path, st) : 0;
+}
+
+EXPORT int emu_lstat64(const char *path, struct stat *st) __asm__("lstat64");
+EXPORT int emu_lstat64(const char *path, struct stat *st)
+{
+    return lstat(path, st);
+}
+
+EXPORT ssize_t readlink(const char *path, char *buf, size_t len)
+{
+    const char *rest;
+    struct emu_gpu *gpu;
+    char link[64];
+    size_t n;
+
+    resolve();
+    gpu = active ? emu_gpu_by_sysfs(path, &rest) : NULL;
+    if (!gpu || strcmp(rest, "/iommu_group")) {
+        return real_readlink(path, buf, len);
+    }
+    n = snprintf(link, sizeof(link), "../../../kernel/iommu_groups/%d",
+                 gpu->group);
+    n = n < len ? n : len;
+    memcpy(buf, link, n);
+    return n;
+}

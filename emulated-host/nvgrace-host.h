@@ -1,0 +1,131 @@
+/*
+ * Emulated GH200/GB200 host: a user-space model of the host kernel's VFIO
+ * interface for NVIDIA Grace GPUs, loaded into QEMU with LD_PRELOAD.
+ *
+ * Copyright (c) 2026 The vfio-pci-nvgrace authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef NVGRACE_HOST_H
+#define NVGRACE_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define EMU_MAX_GPUS        16
+#define EMU_MAX_FD          65536
+#define EMU_MAX_MMAPS       64
+
+/* Region layout of the device fd, as in Linux vfio-pci. */
+#define EMU_REGION_SHIFT    40
+#define EMU_REGION_OFFSET(index) ((uint64_t)(index) << EMU_REGION_SHIFT)
+#define EMU_REGION_INDEX(off)    ((unsigned)((uint64_t)(off) >> EMU_REGION_SHIFT))
+#define EMU_REGION_MASK     ((1ULL << EMU_REGION_SHIFT) - 1)
+
+/* VFIO_PCI_NUM_REGIONS (BAR0-5, ROM, CONFIG, VGA), then the coherent memory. */
+#define EMU_REGION_BAR0         0
+#define EMU_REGION_CONFIG       7
+#define EMU_REGION_COHERENT     9
+#define EMU_NUM_REGIONS         10
+#define EMU_NUM_IRQS            5
+
+#define EMU_CONFIG_SIZE     4096
+#define EMU_BAR0_SIZE       (16ULL << 20)
+
+struct emu_mmap {
+    void *addr;
+    size_t len;
+};
+
+/* One emulated GPU, as configured by NVGRACE_HOST. */
+struct emu_gpu {
+    unsigned index;
+    char host[16];          /* "DDDD:BB:DD.F", the sysfs name */
+    char sysfs[64];         /* /sys/bus/pci/devices/<host> */
+    int group;              /* IOMMU group number */
+    uint16_t device_id;
+    uint64_t mem_size;      /* coherent memory size */
+    int mem_fd;             /* sparse backing of the coherent memory */
+    int bar0_fd;            /* backing of the register BAR */
+    bool group_open;
+    bool device_open;
+
+    uint8_t config[EMU_CONFIG_SIZE];
+    uint8_t config_wmask[EMU_CONFIG_SIZE];
+
+    struct emu_mmap coherent_mmaps[EMU_MAX_MMAPS];
+
+    /* Counters, see emu_stats_write(). */
+    unsigned long resets;
+    unsigned long coherent_dma_maps;
+};
+
+struct emu_dma {
+    uint64_t iova;
+    uint64_t size;
+    uint64_t vaddr;
+};
+
+struct emu_container {
+    int refs;               /* the container fd and each attached group */
+    int iommu_type;         /* 0 until VFIO_SET_IOMMU */
+    int groups;
+    struct emu_dma *dma;
+    size_t nr_dma;
+};
+
+enum emu_file_kind {
+    EMU_FILE_CONTAINER = 1,
+    EMU_FILE_GROUP,
+    EMU_FILE_DEVICE,
+};
+
+struct emu_file {
+    enum emu_file_kind kind;
+    struct emu_gpu *gpu;                /* group and device */
+    struct emu_container *container;    /* container, and a group's link */
+};
+
+struct emu_host {
+    struct emu_gpu gpus[EMU_MAX_GPUS];
+    unsigned nr_gpus;
+    const char *stats_path;
+
+    unsigned long dma_map_calls;
+    unsigned long dma_unmap_calls;
+    unsigned long live_dma_mappings;
+    unsigned long live_files;
+};
+
+extern struct emu_host emu;
+
+/* gpu.c */
+int emu_config_parse(const char *spec, char *err, size_t errlen);
+struct emu_gpu *emu_gpu_by_sysfs(const char *path, const char **rest);
+struct emu_gpu *emu_gpu_by_group(int group);
+struct emu_gpu *emu_gpu_by_name(const char *name);
+void emu_gpu_reset(struct emu_gpu *gpu);
+uint64_t emu_region_size(const struct emu_gpu *gpu, unsigned index);
+int emu_config_read(struct emu_gpu *gpu, void *buf, size_t len, uint64_t off);
+int emu_config_write(struct emu_gpu *gpu, const void *buf, size_t len,
+                     uint64_t off);
+
+/* vfio.c */
+int emu_container_ioctl(struct emu_file *f, unsigned long req, void *arg);
+int emu_group_ioctl(struct emu_file *f, unsigned long req, void *arg);
+int emu_device_ioctl(struct emu_file *f, unsigned long req, void *arg);
+void emu_container_put(struct emu_container *c);
+void emu_container_detach(struct emu_container *c);
+
+/* interpose.c */
+int emu_new_file(enum emu_file_kind kind, struct emu_gpu *gpu,
+                 struct emu_container *c);
+struct emu_file *emu_file_get(int fd);
+void emu_stats_write(void);
+extern ssize_t (*real_pread)(int, void *, size_t, off_t);
+extern ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
+
+#endif /* NVGRACE_HOST_H */

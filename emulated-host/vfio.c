@@ -1,0 +1,397 @@
+/*
+ * Emulated GH200/GB200 host: the VFIO ioctl interface (legacy container,
+ * group and device), following Linux's vfio, vfio_iommu_type1 and vfio-pci.
+ *
+ * Copyright (c) 2026 The vfio-pci-nvgrace authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/vfio.h>
+
+#include "nvgrace-host.h"
+#include "../hw/vfio/nvgrace.h"
+
+#define PCI_VENDOR_ID_NVIDIA    0x10de
+#define EMU_PAGE_SIZE           4096ULL
+#define EMU_IOVA_BITS           48
+#define EMU_DMA_ENTRIES_MAX     65535
+
+/* Size of the capability chain the kernel appends to a reply. */
+static size_t region_caps_size(unsigned index)
+{
+    return index == EMU_REGION_COHERENT ?
+           sizeof(struct vfio_region_info_cap_type) : 0;
+}
+
+static int device_get_region_info(struct emu_gpu *gpu,
+                                  struct vfio_region_info *info)
+{
+    unsigned index = info->index;
+    size_t caps;
+
+    if (info->argsz < sizeof(*info) || index >= EMU_NUM_REGIONS) {
+        return -EINVAL;
+    }
+    info->offset = EMU_REGION_OFFSET(index);
+    info->size = emu_region_size(gpu, index);
+    info->cap_offset = 0;
+    info->flags = 0;
+    if (info->size) {
+        info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+        if (index != EMU_REGION_CONFIG) {
+            info->flags |= VFIO_REGION_INFO_FLAG_MMAP;
+        }
+    }
+
+    caps = region_caps_size(index);
+    if (caps) {
+        info->flags |= VFIO_REGION_INFO_FLAG_CAPS;
+        if (info->argsz < sizeof(*info) + caps) {
+            /* As the kernel does: say how much room the caps need. */
+            info->argsz = sizeof(*info) + caps;
+        } else {
+            struct vfio_region_info_cap_type *type = (void *)(info + 1);
+
+            memset(type, 0, sizeof(*type));
+            type->header.id = VFIO_REGION_INFO_CAP_TYPE;
+            type->header.version = 1;
+            type->type = VFIO_REGION_TYPE_PCI_VENDOR_TYPE |
+                         PCI_VENDOR_ID_NVIDIA;
+            type->subtype = VFIO_REGION_SUBTYPE_NVIDIA_COHERENT_MEM;
+            info->cap_offset = sizeof(*info);
+        }
+    }
+    return 0;
+}
+
+static int device_get_irq_info(struct vfio_irq_info *info)
+{
+    if (info->argsz < sizeof(*info) || info->index >= EMU_NUM_IRQS) {
+        return -EINVAL;
+    }
+    info->flags = VFIO_IRQ_INFO_EVENTFD;
+    switch (info->index) {
+    case VFIO_PCI_INTX_IRQ_INDEX:
+        info->flags |= VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED;
+        info->count = 1;
+        break;
+    case VFIO_PCI_ERR_IRQ_INDEX:
+    case VFIO_PCI_REQ_IRQ_INDEX:
+        info->count = 1;
+        break;
+    default:
+        info->count = 0;    /* no MSI or MSI-X capability */
+        break;
+    }
+    return 0;
+}
+
+static int device_set_irqs(struct vfio_irq_set *set)
+{
+    unsigned max = set->index == VFIO_PCI_INTX_IRQ_INDEX ||
+                   set->index == VFIO_PCI_ERR_IRQ_INDEX ||
+                   set->index == VFIO_PCI_REQ_IRQ_INDEX ? 1 : 0;
+
+    if (set->argsz < sizeof(*set) || set->index >= EMU_NUM_IRQS ||
+        (set->count && set->start + set->count > max)) {
+        return -EINVAL;
+    }
+    /* Interrupts are never raised: the eventfds are accepted and unused. */
+    return 0;
+}
+
+int emu_device_ioctl(struct emu_file *f, unsigned long req, void *arg)
+{
+    struct emu_gpu *gpu = f->gpu;
+
+    switch (req) {
+    case VFIO_DEVICE_GET_INFO: {
+        struct vfio_device_info *info = arg;
+
+        if (info->argsz < sizeof(*info)) {
+            return -EINVAL;
+        }
+        info->flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
+        info->num_regions = EMU_NUM_REGIONS;
+        info->num_irqs = EMU_NUM_IRQS;
+        return 0;
+    }
+    case VFIO_DEVICE_GET_REGION_INFO:
+        return device_get_region_info(gpu, arg);
+    case VFIO_DEVICE_GET_IRQ_INFO:
+        return device_get_irq_info(arg);
+    case VFIO_DEVICE_SET_IRQS:
+        return device_set_irqs(arg);
+    case VFIO_DEVICE_RESET:
+        emu_gpu_reset(gpu);
+        emu_stats_write();
+        return 0;
+    default:
+        /* No migration, no hot reset, no display: as a plain vfio-pci. */
+        return -ENOTTY;
+    }
+}
+
+int emu_group_ioctl(struct emu_file *f, unsigned long req, void *arg)
+{
+    switch (req) {
+    case VFIO_GROUP_GET_STATUS: {
+        struct vfio_group_status *st = arg;
+
+        if (st->argsz < sizeof(*st)) {
+            return -EINVAL;
+        }
+        st->flags = VFIO_GROUP_FLAGS_VIABLE |
+                    (f->container ? VFIO_GROUP_FLAGS_CONTAINER_SET : 0);
+        return 0;
+    }
+    case VFIO_GROUP_SET_CONTAINER: {
+        struct emu_file *cf = emu_file_get(*(int *)arg);
+
+        if (!cf || cf->kind != EMU_FILE_CONTAINER) {
+            return -EBADF;
+        }
+        if (f->container) {
+            return -EINVAL;
+        }
+        /* Type1 containers take one group here: a second one gets EBUSY. */
+        if (cf->container->groups) {
+            return -EBUSY;
+        }
+        f->container = cf->container;
+        f->container->refs++;
+        f->container->groups++;
+        return 0;
+    }
+    case VFIO_GROUP_UNSET_CONTAINER:
+        if (!f->container) {
+            return -EINVAL;
+        }
+        emu_container_detach(f->container);
+        f->container = NULL;
+        return 0;
+    case VFIO_GROUP_GET_DEVICE_FD: {
+        struct emu_gpu *gpu = emu_gpu_by_name(arg);
+
+        if (!f->container || !f->container->iommu_type) {
+            return -EINVAL;
+        }
+        if (gpu != f->gpu) {
+            return -ENODEV;
+        }
+        if (gpu->device_open) {
+            return -EBUSY;
+        }
+        return emu_new_file(EMU_FILE_DEVICE, gpu, NULL);
+    }
+    default:
+        return -ENOTTY;
+    }
+}
+
+static int iommu_get_info(struct vfio_iommu_type1_info *info)
+{
+    struct {
+        struct vfio_iommu_type1_info_cap_iova_range hdr;
+        struct vfio_iova_range range;
+    } iova;
+    struct vfio_iommu_type1_info_dma_avail avail;
+    size_t need = sizeof(*info) + sizeof(iova) + sizeof(avail);
+
+    if (info->argsz < offsetof(struct vfio_iommu_type1_info, cap_offset)) {
+        return -EINVAL;
+    }
+    info->flags = VFIO_IOMMU_INFO_PGSIZES;
+    info->iova_pgsizes = EMU_PAGE_SIZE | (2ULL << 20) | (1ULL << 30);
+    if (info->argsz < sizeof(*info)) {
+        return 0;
+    }
+    info->flags |= VFIO_IOMMU_INFO_CAPS;
+    info->cap_offset = 0;
+    if (info->argsz < need) {
+        info->argsz = need;
+        return 0;
+    }
+
+    memset(&iova, 0, sizeof(iova));
+    iova.hdr.header.id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE;
+    iova.hdr.header.version = 1;
+    iova.hdr.header.next = sizeof(*info) + sizeof(iova);
+    iova.hdr.nr_iovas = 1;
+    iova.range.start = 0;
+    iova.range.end = (1ULL << EMU_IOVA_BITS) - 1;
+
+    memset(&avail, 0, sizeof(avail));
+    avail.header.id = VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL;
+    avail.header.version = 1;
+    avail.avail = EMU_DMA_ENTRIES_MAX;
+
+    memcpy((char *)info + sizeof(*info), &iova, sizeof(iova));
+    memcpy((char *)info + sizeof(*info) + sizeof(iova), &avail, sizeof(avail));
+    info->cap_offset = sizeof(*info);
+    return 0;
+}
+
+/* Does [vaddr, vaddr + size) touch a mapping of this GPU's coherent memory? */
+static struct emu_gpu *dma_coherent_owner(uint64_t vaddr, uint64_t size)
+{
+    unsigned g, i;
+
+    for (g = 0; g < emu.nr_gpus; g++) {
+        struct emu_gpu *gpu = &emu.gpus[g];
+
+        for (i = 0; i < EMU_MAX_MMAPS; i++) {
+            uint64_t a = (uintptr_t)gpu->coherent_mmaps[i].addr;
+            uint64_t len = gpu->coherent_mmaps[i].len;
+
+            if (len && vaddr < a + len && a < vaddr + size) {
+                return gpu;
+            }
+        }
+    }
+    return NULL;
+}
+
+static int iommu_map_dma(struct emu_container *c,
+                         struct vfio_iommu_type1_dma_map *map)
+{
+    struct emu_dma *d;
+    struct emu_gpu *owner;
+    size_t i;
+
+    if (map->argsz < sizeof(*map) ||
+        map->flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)) {
+        return -EINVAL;
+    }
+    if (!map->size || (map->iova | map->size | map->vaddr) &
+        (EMU_PAGE_SIZE - 1) || map->iova + map->size < map->iova ||
+        map->iova + map->size > 1ULL << EMU_IOVA_BITS) {
+        return -EINVAL;
+    }
+    for (i = 0; i < c->nr_dma; i++) {
+        d = &c->dma[i];
+        if (map->iova < d->iova + d->size && d->iova < map->iova + map->size) {
+            return -EEXIST;
+        }
+    }
+    if (c->nr_dma == EMU_DMA_ENTRIES_MAX) {
+        return -ENOSPC;
+    }
+    d = realloc(c->dma, (c->nr_dma + 1) * sizeof(*d));
+    if (!d) {
+        return -ENOMEM;
+    }
+    c->dma = d;
+    c->dma[c->nr_dma++] = (struct emu_dma) {
+        .iova = map->iova, .size = map->size, .vaddr = map->vaddr,
+    };
+    owner = dma_coherent_owner(map->vaddr, map->size);
+    if (owner) {
+        owner->coherent_dma_maps++;
+    }
+    emu.dma_map_calls++;
+    emu.live_dma_mappings++;
+    emu_stats_write();
+    return 0;
+}
+
+static int iommu_unmap_dma(struct emu_container *c,
+                           struct vfio_iommu_type1_dma_unmap *unmap)
+{
+    uint64_t start = unmap->iova, end = unmap->iova + unmap->size;
+    uint64_t unmapped = 0;
+    size_t i;
+
+    if (unmap->argsz < sizeof(*unmap) || unmap->flags || end < start) {
+        return -EINVAL;
+    }
+    /* Type1 v2: a range may not split a mapping. */
+    for (i = 0; i < c->nr_dma; i++) {
+        struct emu_dma *d = &c->dma[i];
+        bool inside = d->iova >= start && d->iova + d->size <= end;
+
+        if (!inside && d->iova < end && start < d->iova + d->size) {
+            return -EINVAL;
+        }
+    }
+    for (i = 0; i < c->nr_dma;) {
+        struct emu_dma *d = &c->dma[i];
+
+        if (d->iova >= start && d->iova + d->size <= end) {
+            unmapped += d->size;
+            *d = c->dma[--c->nr_dma];
+            emu.live_dma_mappings--;
+        } else {
+            i++;
+        }
+    }
+    unmap->size = unmapped;
+    emu.dma_unmap_calls++;
+    emu_stats_write();
+    return 0;
+}
+
+int emu_container_ioctl(struct emu_file *f, unsigned long req, void *arg)
+{
+    struct emu_container *c = f->container;
+
+    switch (req) {
+    case VFIO_GET_API_VERSION:
+        return VFIO_API_VERSION;
+    case VFIO_CHECK_EXTENSION:
+        switch ((unsigned long)arg) {
+        case VFIO_TYPE1_IOMMU:
+        case VFIO_TYPE1v2_IOMMU:
+            return 1;
+        default:
+            return 0;
+        }
+    case VFIO_SET_IOMMU:
+        if (!c->groups) {
+            return -EINVAL;
+        }
+        if (c->iommu_type) {
+            return -EBUSY;
+        }
+        if ((unsigned long)arg != VFIO_TYPE1_IOMMU &&
+            (unsigned long)arg != VFIO_TYPE1v2_IOMMU) {
+            return -EINVAL;
+        }
+        c->iommu_type = (unsigned long)arg;
+        return 0;
+    case VFIO_IOMMU_GET_INFO:
+        return c->iommu_type ? iommu_get_info(arg) : -EINVAL;
+    case VFIO_IOMMU_MAP_DMA:
+        return c->iommu_type ? iommu_map_dma(c, arg) : -EINVAL;
+    case VFIO_IOMMU_UNMAP_DMA:
+        return c->iommu_type ? iommu_unmap_dma(c, arg) : -EINVAL;
+    default:
+        return -ENOTTY;
+    }
+}
+
+/* The last group leaving a container takes its IOMMU and mappings along. */
+void emu_container_detach(struct emu_container *c)
+{
+    if (!--c->groups) {
+        emu.live_dma_mappings -= c->nr_dma;
+        c->nr_dma = 0;
+        c->iommu_type = 0;
+    }
+    emu_container_put(c);
+}
+
+void emu_container_put(struct emu_container *c)
+{
+    if (--c->refs) {
+        return;
+    }
+    emu.live_dma_mappings -= c->nr_dma;
+    free(c->dma);
+    free(c);
+}

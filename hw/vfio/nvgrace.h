@@ -1,0 +1,28 @@
+/*
+ * vfio-pci-nvgrace: an NVIDIA Grace GPU's cache-coherent memory as guest RAM
+ *
+ * Copyright (c) 2026 The vfio-pci-nvgrace authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * This header holds only names and ABI constants, so that code outside
+ * hw/vfio (board code, tests, an emulated host) can use them without
+ * linking against the device.
+ */
+
+#ifndef HW_VFIO_NVGRACE_H
+#define HW_VFIO_NVGRACE_H
+
+#define TYPE_VFIO_PCI_NVGRACE "vfio-pci-nvgrace"
+
+/*
+ * Host ABI: the GPU's cache-coherent memory is a VFIO device-specific region
+ * of type (VFIO_REGION_TYPE_PCI_VENDOR_TYPE | PCI_VENDOR_ID_NVIDIA) with this
+ * subtype.  Its size is the exact size of the memory (no power-of-two
+ * rounding) and it is mmap-able as one area starting at offset 0.  Subtype 1
+ * (VFIO_REGION_SUBTYPE_NVIDIA_NVLINK2_RAM, POWER9) is taken and deprecated.
+ * The constant lives here until linux-headers/ carries it from the kernel.
+ */
+#define VFIO_REGION_SUBTYPE_NVIDIA_COHERENT_MEM 2
+
+#endif /* HW_VFIO_NVGRACE_H */
