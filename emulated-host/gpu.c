@@ -164,6 +164,7 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
     gpu->group = DEFAULT_GROUP_BASE + emu.nr_gpus;
     gpu->device_id = GH200_DEVICE_ID;
     gpu->mem_size = 1ULL << 30;
+    gpu->coherent_region = true;
     gpu->mem_fd = gpu->bar0_fd = -1;
 
     for (tok = strtok_r(spec, ",", &save); tok;
@@ -195,6 +196,12 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
                          val);
                 return -1;
             }
+        } else if (!strcmp(tok, "coherent")) {
+            if (strcmp(val, "on") && strcmp(val, "off")) {
+                snprintf(err, errlen, "coherent=%s: expected on or off", val);
+                return -1;
+            }
+            gpu->coherent_region = !strcmp(val, "on");
         } else if (!strcmp(tok, "backing")) {
             backing = val;
         } else if (!strcmp(tok, "group")) {
@@ -207,7 +214,7 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
             }
         } else {
             snprintf(err, errlen, "unknown key '%s' (host, model, mem, "
-                     "backing, group)", tok);
+                     "coherent, backing, group)", tok);
             return -1;
         }
     }
@@ -311,10 +318,16 @@ uint64_t emu_region_size(const struct emu_gpu *gpu, unsigned index)
     case EMU_REGION_CONFIG:
         return EMU_CONFIG_SIZE;
     case EMU_REGION_COHERENT:
-        return gpu->mem_size;
+        return gpu->coherent_region ? gpu->mem_size : 0;
     default:
         return 0;
     }
+}
+
+/* A host without the coherent-memory region is a plain vfio-pci GPU. */
+unsigned emu_num_regions(const struct emu_gpu *gpu)
+{
+    return gpu->coherent_region ? EMU_REGION_COHERENT + 1 : EMU_REGION_COHERENT;
 }
 
 int emu_config_read(struct emu_gpu *gpu, void *buf, size_t len, uint64_t off)

@@ -29,7 +29,6 @@
 #define EMU_REGION_BAR0         0
 #define EMU_REGION_CONFIG       7
 #define EMU_REGION_COHERENT     9
-#define EMU_NUM_REGIONS         10
 #define EMU_NUM_IRQS            5
 
 #define EMU_CONFIG_SIZE     4096
@@ -47,6 +46,7 @@ struct emu_gpu {
     char sysfs[64];         /* /sys/bus/pci/devices/<host> */
     int group;              /* IOMMU group number */
     uint16_t device_id;
+    bool coherent_region;   /* expose the coherent-memory region */
     uint64_t mem_size;      /* coherent memory size */
     int mem_fd;             /* sparse backing of the coherent memory */
     int bar0_fd;            /* backing of the register BAR */
@@ -109,6 +109,7 @@ struct emu_gpu *emu_gpu_by_group(int group);
 struct emu_gpu *emu_gpu_by_name(const char *name);
 void emu_gpu_reset(struct emu_gpu *gpu);
 uint64_t emu_region_size(const struct emu_gpu *gpu, unsigned index);
+unsigned emu_num_regions(const struct emu_gpu *gpu);
 int emu_config_read(struct emu_gpu *gpu, void *buf, size_t len, uint64_t off);
 int emu_config_write(struct emu_gpu *gpu, const void *buf, size_t len,
                      uint64_t off);

@@ -34,7 +34,7 @@ static int device_get_region_info(struct emu_gpu *gpu,
     unsigned index = info->index;
     size_t caps;
 
-    if (info->argsz < sizeof(*info) || index >= EMU_NUM_REGIONS) {
+    if (info->argsz < sizeof(*info) || index >= emu_num_regions(gpu)) {
         return -EINVAL;
     }
     info->offset = EMU_REGION_OFFSET(index);
@@ -117,7 +117,7 @@ int emu_device_ioctl(struct emu_file *f, unsigned long req, void *arg)
             return -EINVAL;
         }
         info->flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
-        info->num_regions = EMU_NUM_REGIONS;
+        info->num_regions = emu_num_regions(gpu);
         info->num_irqs = EMU_NUM_IRQS;
         return 0;
     }

@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Move this project's QEMU patch series between the repository and a QEMU tree.
+
+The repository holds the series as patches/series: one line per patch, the
+patch file (changes to files QEMU already has) followed by the new files the
+patch adds, which live in the repository at their QEMU paths.
+
+  apply   build the series as commits on branch 'series' of a QEMU git tree
+          whose tag 'pristine' is unpatched QEMU, and check it out; files whose
+          content does not change keep their timestamps (incremental builds)
+  save    the inverse: write the commits pristine..series of the tree back
+          to patches/ and the new files to their paths in the repository
+  export  git format-patch the series, with a cover letter
+"""
+
+import argparse
+import email.utils
+import os
+import subprocess
+import sys
+import tempfile
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PATCHES = os.path.join(REPO, "patches")
+SERIES = os.path.join(PATCHES, "series")
+
+
+def git(tree, *args, env=None, stdin=None):
+    full_env = dict(os.environ, **(env or {}))
+    res = subprocess.run(["git", "-C", tree] + list(args), env=full_env,
+                         input=stdin, capture_output=True, text=True)
+    if res.returncode:
+        sys.exit("qemu-series: git %s: %s" % (" ".join(args),
+                                              res.stderr.strip()))
+    return res.stdout
+
+
+def read_series():
+    entries = []
+    with open(SERIES) as f:
+        for line in f:
+            words = line.split("#", 1)[0].split()
+            if words:
+                entries.append((words[0], words[1:]))
+    return entries
+
+
+def mailinfo(tree, path):
+    """Author, date and message of a patch file; its diff goes to a file."""
+    msg = tempfile.NamedTemporaryFile("r", delete=False)
+    diff = tempfile.NamedTemporaryFile("r", delete=False)
+    with open(path) as f:
+        info = git(tree, "mailinfo", "-k", msg.name, diff.name, stdin=f.read())
+    fields = dict(line.split(": ", 1) for line in info.splitlines()
+                  if ": " in line)
+    body = open(msg.name).read()
+    os.unlink(msg.name)
+    return fields, fields["Subject"] + "\n\n" + body, diff.name
+
+
+def cmd_apply(args):
+    tree = args.tree
+    parent = git(tree, "rev-parse", "pristine^{commit}").strip()
+    index = os.path.join(tree, ".git", "series-index")
+    env = {"GIT_INDEX_FILE": index}
+    for patch, new_files in read_series():
+        fields, message, diff = mailinfo(tree, os.path.join(PATCHES, patch))
+        git(tree, "read-tree", parent, env=env)
+        if os.path.getsize(diff):
+            git(tree, "apply", "--cached", "--whitespace=nowarn", diff, env=env)
+        os.unlink(diff)
+        for path in new_files:
+            blob = git(tree, "hash-object", "-w",
+                       os.path.join(REPO, path)).strip()
+            git(tree, "update-index", "--add", "--cacheinfo",
+                "100644,%s,%s" % (blob, path), env=env)
+        treeid = git(tree, "write-tree", env=env).strip()
+        who = {"GIT_AUTHOR_NAME": fields["Author"],
+               "GIT_AUTHOR_EMAIL": fields["Email"],
+               "GIT_AUTHOR_DATE": fields["Date"],
+               "GIT_COMMITTER_NAME": fields["Author"],
+               "GIT_COMMITTER_EMAIL": fields["Email"],
+               "GIT_COMMITTER_DATE": fields["Date"]}
+        parent = git(tree, "commit-tree", treeid, "-p", parent,
+                     env=who, stdin=message).strip()
+    os.unlink(index)
+    git(tree, "checkout", "-q", "-B", "series")
+    git(tree, "reset", "-q", "--hard", parent)
+    print("qemu-series: applied %d patches (%s)" % (len(read_series()),
+                                                    parent[:12]))
+
+
+def cmd_save(args):
+    tree = args.tree
+    commits = git(tree, "rev-list", "--reverse", "pristine..series").split()
+    added_by = {}
+    lines = ["# The series, in order: the patch file, then the new files it",
+             "# adds (kept in this repository at their QEMU paths)."]
+    for f in os.listdir(PATCHES):
+        if f.endswith(".patch"):
+            os.unlink(os.path.join(PATCHES, f))
+    for n, commit in enumerate(commits, 1):
+        added = git(tree, "diff-tree", "--no-commit-id", "-r", "--name-only",
+                    "--diff-filter=A", commit).split()
+        touched = git(tree, "diff-tree", "--no-commit-id", "-r", "--name-only",
+                      commit).split()
+        for path in touched:
+            if path in added_by and path not in added:
+                sys.exit("qemu-series: %s changes %s, which %s adds: fold "
+                         "the change into that commit" %
+                         (commit[:12], path, added_by[path][:12]))
+        for path in added:
+            added_by[path] = commit
+            dest = os.path.join(REPO, path)
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            with open(dest, "w") as f:
+                f.write(git(tree, "show", "%s:%s" % (commit, path)))
+        excludes = [":(exclude)%s" % p for p in added]
+        text = git(tree, "format-patch", "-1", "--zero-commit",
+                   "--no-signature", "--stdout", commit, "--", ".", *excludes)
+        subject = git(tree, "log", "-1", "--format=%f", commit).strip()
+        fname = "%04d-%s.patch" % (n, subject[:52].rstrip("-."))
+        with open(os.path.join(PATCHES, fname), "w") as f:
+            f.write(text)
+        lines.append(" ".join([fname] + added))
+    with open(SERIES, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("qemu-series: saved %d patches" % len(commits))
+
+
+def cmd_export(args):
+    os.makedirs(args.out, exist_ok=True)
+    out = git(args.tree, "format-patch", "--cover-letter", "--zero-commit",
+              "-o", os.path.abspath(args.out), "pristine..series")
+    sys.stdout.write(out)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("command", choices=["apply", "save", "export"])
+    parser.add_argument("tree", help="QEMU git tree with tag 'pristine'")
+    parser.add_argument("-o", "--out", default="series-export",
+                        help="output directory of 'export'")
+    args = parser.parse_args()
+    {"apply": cmd_apply, "save": cmd_save, "export": cmd_export}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()
