@@ -51,7 +51,7 @@ def mailinfo(tree, path):
     msg = tempfile.NamedTemporaryFile("r", delete=False)
     diff = tempfile.NamedTemporaryFile("r", delete=False)
     with open(path) as f:
-        info = git(tree, "mailinfo", "-k", msg.name, diff.name, stdin=f.read())
+        info = git(tree, "mailinfo", msg.name, diff.name, stdin=f.read())
     fields = dict(line.split(": ", 1) for line in info.splitlines()
                   if ": " in line)
     body = open(msg.name).read()
@@ -60,7 +60,7 @@ def mailinfo(tree, path):
 
 
 def cmd_apply(args):
-    tree = args.tree
+    tree = os.path.abspath(args.tree)
     parent = git(tree, "rev-parse", "pristine^{commit}").strip()
     index = os.path.join(tree, ".git", "series-index")
     env = {"GIT_INDEX_FILE": index}
@@ -92,7 +92,7 @@ def cmd_apply(args):
 
 
 def cmd_save(args):
-    tree = args.tree
+    tree = os.path.abspath(args.tree)
     commits = git(tree, "rev-list", "--reverse", "pristine..series").split()
     added_by = {}
     lines = ["# The series, in order: the patch file, then the new files it",

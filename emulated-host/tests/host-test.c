@@ -1,0 +1,405 @@
+/*
+ * Tests of the emulated GH200/GB200 host, through the calls QEMU makes.
+ *
+ * Copyright (c) 2026 The vfio-pci-nvgrace authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * host-test LIB runs each case in a child process that has LIB preloaded
+ * and its own NVGRACE_HOST, and prints TAP.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/vfio.h>
+
+#include "../../hw/vfio/nvgrace.h"
+
+#define GPU0 "0009:01:00.0"
+#define GPU1 "0019:01:00.0"
+#define SYSFS0 "/sys/bus/pci/devices/" GPU0
+#define REGION(i) ((off_t)(i) << 40)
+#define GIB (1ULL << 30)
+
+#define CHECK(cond) do { \
+        if (!(cond)) { \
+            fprintf(stderr, "%s:%d: %s failed (errno %d: %s)\n", __FILE__, \
+                    __LINE__, #cond, errno, strerror(errno)); \
+            exit(1); \
+        } \
+    } while (0)
+
+static char dir[] = "/tmp/nvgrace-host-test-XXXXXX";
+
+static char *path_in_dir(const char *name)
+{
+    static char buf[4][128];
+    static int n;
+    char *p = buf[n++ % 4];
+
+    snprintf(p, sizeof(buf[0]), "%s/%s", dir, name);
+    return p;
+}
+
+static long stat_value(const char *key)
+{
+    char line[256];
+    long v = -1;
+    FILE *f = fopen(path_in_dir("stats"), "r");
+
+    CHECK(f);
+    while (fgets(line, sizeof(line), f)) {
+        size_t n = strlen(key);
+
+        if (!strncmp(line, key, n) && line[n] == ' ') {
+            v = atol(line + n + 1);
+        }
+    }
+    fclose(f);
+    CHECK(v >= 0);
+    return v;
+}
+
+/* Container + group 100 + device, as QEMU's legacy VFIO path does it. */
+static int open_device(int *container, int *group, const char *name, int gnum)
+{
+    char gpath[32];
+    int dev;
+
+    *container = open("/dev/vfio/vfio", O_RDWR);
+    CHECK(*container >= 0);
+    CHECK(ioctl(*container, VFIO_GET_API_VERSION) == VFIO_API_VERSION);
+    CHECK(ioctl(*container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) == 1);
+    snprintf(gpath, sizeof(gpath), "/dev/vfio/%d", gnum);
+    *group = open(gpath, O_RDWR);
+    CHECK(*group >= 0);
+    CHECK(ioctl(*group, VFIO_GROUP_SET_CONTAINER, container) == 0);
+    CHECK(ioctl(*container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) == 0);
+    dev = ioctl(*group, VFIO_GROUP_GET_DEVICE_FD, name);
+    CHECK(dev >= 0);
+    return dev;
+}
+
+static void case_container_and_group(void)
+{
+    struct vfio_group_status st = { .argsz = sizeof(st) };
+    int c = open("/dev/vfio/vfio", O_RDWR), g, g2;
+
+    CHECK(c >= 0);
+    CHECK(ioctl(c, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU) == 1);
+    CHECK(open("/dev/vfio/7", O_RDWR) < 0 && errno == ENOENT);
+    g = open("/dev/vfio/100", O_RDWR);
+    CHECK(g >= 0);
+    g2 = open("/dev/vfio/100", O_RDWR);
+    CHECK(g2 < 0 && errno == EBUSY);
+    CHECK(ioctl(g, VFIO_GROUP_GET_STATUS, &st) == 0);
+    CHECK(st.flags == VFIO_GROUP_FLAGS_VIABLE);
+    /* No IOMMU before a group is attached, no device before an IOMMU. */
+    CHECK(ioctl(c, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0);
+    CHECK(ioctl(g, VFIO_GROUP_SET_CONTAINER, &c) == 0);
+    CHECK(ioctl(g, VFIO_GROUP_GET_DEVICE_FD, GPU0) < 0 && errno == EINVAL);
+    CHECK(ioctl(c, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) == 0);
+    CHECK(ioctl(g, VFIO_GROUP_GET_DEVICE_FD, GPU1) < 0 && errno == ENODEV);
+    CHECK(ioctl(g, VFIO_GROUP_GET_DEVICE_FD, GPU0) >= 0);
+    CHECK(ioctl(g, VFIO_GROUP_GET_DEVICE_FD, GPU0) < 0 && errno == EBUSY);
+}
+
+static void case_sysfs(void)
+{
+    struct stat st;
+    char link[128];
+    ssize_t n;
+
+    CHECK(stat(SYSFS0, &st) == 0 && S_ISDIR(st.st_mode));
+    CHECK(stat("/sys/bus/pci/devices/0009:02:00.0", &st) < 0);
+    n = readlink(SYSFS0 "/iommu_group", link, sizeof(link) - 1);
+    CHECK(n > 0);
+    link[n] = '\0';
+    CHECK(!strcmp(strrchr(link, '/'), "/100"));
+}
+
+static void case_regions(void)
+{
+    struct vfio_device_info info = { .argsz = sizeof(info) };
+    struct {
+        struct vfio_region_info info;
+        struct vfio_region_info_cap_type type;
+    } r = { .info = { .argsz = sizeof(r.info), .index = 9 } };
+    uint16_t ids[2];
+    int c, g, d = open_device(&c, &g, GPU0, 100);
+
+    CHECK(ioctl(d, VFIO_DEVICE_GET_INFO, &info) == 0);
+    CHECK(info.num_regions == 10 && info.flags & VFIO_DEVICE_FLAGS_PCI);
+
+    /* Too small for the capability chain: the kernel asks for more room. */
+    CHECK(ioctl(d, VFIO_DEVICE_GET_REGION_INFO, &r.info) == 0);
+    CHECK(r.info.flags & VFIO_REGION_INFO_FLAG_CAPS);
+    CHECK(r.info.argsz == sizeof(r));
+    CHECK(ioctl(d, VFIO_DEVICE_GET_REGION_INFO, &r.info) == 0);
+    CHECK(r.info.cap_offset == sizeof(r.info));
+    CHECK(r.type.header.id == VFIO_REGION_INFO_CAP_TYPE);
+    CHECK(r.type.type == (VFIO_REGION_TYPE_PCI_VENDOR_TYPE | 0x10deu));
+    CHECK(r.type.subtype == VFIO_REGION_SUBTYPE_NVIDIA_COHERENT_MEM);
+    CHECK(r.info.size == 3 * GIB && r.info.offset == (uint64_t)REGION(9));
+    CHECK(r.info.flags & VFIO_REGION_INFO_FLAG_MMAP);
+
+    CHECK(pread(d, ids, sizeof(ids), REGION(7)) == sizeof(ids));
+    CHECK(ids[0] == 0x10de && ids[1] == 0x2342);
+}
+
+static void case_gb200(void)
+{
+    uint16_t ids[2];
+    int c, g, d = open_device(&c, &g, GPU0, 100);
+
+    CHECK(pread(d, ids, sizeof(ids), REGION(7)) == sizeof(ids));
+    CHECK(ids[0] == 0x10de && ids[1] == 0x2941);
+}
+
+static void case_no_coherent_region(void)
+{
+    struct vfio_device_info info = { .argsz = sizeof(info) };
+    struct vfio_region_info r = { .argsz = sizeof(r), .index = 9 };
+    int c, g, d = open_device(&c, &g, GPU0, 100);
+
+    CHECK(ioctl(d, VFIO_DEVICE_GET_INFO, &info) == 0);
+    CHECK(info.num_regions == 9);
+    CHECK(ioctl(d, VFIO_DEVICE_GET_REGION_INFO, &r) < 0 && errno == EINVAL);
+}
+
+static void case_config_space(void)
+{
+    uint32_t bar = 0xffffffff;
+    uint16_t cmd = 0xffff;
+    int c, g, d = open_device(&c, &g, GPU0, 100);
+
+    /* BAR0 sizing: 16 MiB, 64-bit memory; the command register masks. */
+    CHECK(pwrite(d, &bar, 4, REGION(7) + 0x10) == 4);
+    CHECK(pread(d, &bar, 4, REGION(7) + 0x10) == 4);
+    CHECK(bar == 0xff000004);
+    CHECK(pwrite(d, &cmd, 2, REGION(7) + 0x04) == 2);
+    CHECK(pread(d, &cmd, 2, REGION(7) + 0x04) == 2);
+    CHECK(cmd == 0x0407);
+    CHECK(ioctl(d, VFIO_DEVICE_RESET) == 0);
+    CHECK(pread(d, &cmd, 2, REGION(7) + 0x04) == 2 && cmd == 0);
+    CHECK(stat_value(GPU0 ".resets") == 1);
+    CHECK(pread(d, &bar, 4, REGION(7) + 4096) < 0 && errno == EINVAL);
+}
+
+static void case_coherent_mmap(void)
+{
+    const uint64_t size = 128 * GIB;
+    uint64_t v, offs[] = { 0, 64 * GIB + 8, size - 8 };
+    int c, g, d = open_device(&c, &g, GPU0, 100);
+    int back = open(path_in_dir("mem"), O_RDWR);
+    struct stat st;
+    char *p;
+    size_t i;
+
+    p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, d, REGION(9));
+    CHECK(p != MAP_FAILED && back >= 0);
+    for (i = 0; i < 3; i++) {
+        *(uint64_t *)(p + offs[i]) = 0xa5a5000000000000ULL + i;
+        CHECK(pread(back, &v, 8, offs[i]) == 8);
+        CHECK(v == 0xa5a5000000000000ULL + i);
+        v = ~v;
+        CHECK(pwrite(back, &v, 8, offs[i]) == 8);
+        CHECK(*(uint64_t *)(p + offs[i]) == v);
+    }
+    /* Sparse: 128 GiB of device memory, a few pages of host memory. */
+    CHECK(fstat(back, &st) == 0 && st.st_size == (off_t)size);
+    CHECK(st.st_blocks * 512 < (1 << 20));
+    CHECK(stat_value(GPU0 ".live_coherent_mmaps") == 1);
+    /* Beyond the region, and non-shared mappings, are refused. */
+    CHECK(mmap(NULL, 8192, PROT_READ, MAP_SHARED, d, REGION(9) + size) ==
+          MAP_FAILED);
+    CHECK(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, d, REGION(9)) ==
+          MAP_FAILED);
+    CHECK(munmap(p, size) == 0);
+    CHECK(stat_value(GPU0 ".live_coherent_mmaps") == 0);
+}
+
+static void case_dma_counting(void)
+{
+    const size_t size = 1 * GIB;
+    int c, g, d = open_device(&c, &g, GPU0, 100);
+    void *ram = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, d,
+                     REGION(9));
+    struct vfio_iommu_type1_dma_map map = {
+        .argsz = sizeof(map), .flags = VFIO_DMA_MAP_FLAG_READ,
+        .vaddr = (uintptr_t)ram, .iova = 0x40000000, .size = 1 << 20,
+    };
+    struct vfio_iommu_type1_dma_unmap unmap = {
+        .argsz = sizeof(unmap), .iova = 0x80000000, .size = 4096,
+    };
+
+    CHECK(ram != MAP_FAILED && mem != MAP_FAILED);
+    CHECK(ioctl(c, VFIO_IOMMU_MAP_DMA, &map) == 0);
+    CHECK(ioctl(c, VFIO_IOMMU_MAP_DMA, &map) < 0 && errno == EEXIST);
+    map.vaddr = (uintptr_t)mem;
+    map.iova = 0x80000000;
+    map.size = size;
+    CHECK(ioctl(c, VFIO_IOMMU_MAP_DMA, &map) == 0);
+    CHECK(stat_value("dma_map_calls") == 2);
+    CHECK(stat_value(GPU0 ".coherent_dma_maps") == 1);
+    /* Type1 v2 does not split a mapping. */
+    CHECK(ioctl(c, VFIO_IOMMU_UNMAP_DMA, &unmap) < 0 && errno == EINVAL);
+    unmap.iova = 0;
+    unmap.size = 1ULL << 40;
+    CHECK(ioctl(c, VFIO_IOMMU_UNMAP_DMA, &unmap) == 0);
+    CHECK(unmap.size == size + (1 << 20));
+    CHECK(stat_value("live_dma_mappings") == 0);
+}
+
+static void case_release(void)
+{
+    int c, g, d = open_device(&c, &g, GPU0, 100);
+    struct vfio_iommu_type1_dma_map map = {
+        .argsz = sizeof(map), .vaddr = 0x10000, .iova = 0, .size = 4096,
+    };
+
+    CHECK(ioctl(c, VFIO_IOMMU_MAP_DMA, &map) == 0);
+    CHECK(stat_value("live_files") == 3);
+    CHECK(close(d) == 0 && close(g) == 0);
+    /* The last group leaving the container takes the mappings along. */
+    CHECK(stat_value("live_dma_mappings") == 0);
+    CHECK(close(c) == 0);
+    CHECK(stat_value("live_files") == 0);
+    CHECK(stat_value(GPU0 ".device_open") == 0);
+    /* The group can be opened again. */
+    CHECK((g = open("/dev/vfio/100", O_RDWR)) >= 0 && close(g) == 0);
+}
+
+static void case_two_gpus(void)
+{
+    uint64_t v0 = 0, v1 = 0;
+    int c0, g0, d0 = open_device(&c0, &g0, GPU0, 100);
+    int c1, g1, d1 = open_device(&c1, &g1, GPU1, 101);
+    uint64_t *m0 = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, d0,
+                        REGION(9));
+    uint64_t *m1 = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, d1,
+                        REGION(9));
+    int b0 = open(path_in_dir("mem"), O_RDONLY);
+    int b1 = open(path_in_dir("mem1"), O_RDONLY);
+
+    CHECK(m0 != MAP_FAILED && m1 != MAP_FAILED);
+    *m0 = 0x1111;
+    *m1 = 0x2222;
+    CHECK(pread(b0, &v0, 8, 0) == 8 && pread(b1, &v1, 8, 0) == 8);
+    CHECK(v0 == 0x1111 && v1 == 0x2222);
+}
+
+struct test_case {
+    const char *name;
+    void (*fn)(void);
+    const char *host;   /* NVGRACE_HOST; %s is the test directory */
+};
+
+static const struct test_case cases[] = {
+    { "container-and-group", case_container_and_group, "host=" GPU0 },
+    { "sysfs", case_sysfs, "host=" GPU0 },
+    { "regions", case_regions, "host=" GPU0 ",mem=3G" },
+    { "gb200", case_gb200, "host=" GPU0 ",model=gb200" },
+    { "no-coherent-region", case_no_coherent_region,
+      "host=" GPU0 ",coherent=off" },
+    { "config-space", case_config_space, "host=" GPU0 },
+    { "coherent-mmap", case_coherent_mmap,
+      "host=" GPU0 ",mem=128G,backing=%s/mem" },
+    { "dma-counting", case_dma_counting, "host=" GPU0 ",backing=%s/mem" },
+    { "release", case_release, "host=" GPU0 },
+    { "two-gpus", case_two_gpus,
+      "host=" GPU0 ",backing=%s/mem;host=" GPU1 ",model=gb200,"
+      "backing=%s/mem1" },
+};
+
+/* Run @argv with the library preloaded; 0 if it exited with status 0. */
+static int run_preloaded(const char *lib, const char *host, char **argv,
+                         int *status)
+{
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        setenv("LD_PRELOAD", lib, 1);
+        setenv("NVGRACE_HOST", host, 1);
+        setenv("NVGRACE_HOST_STATS", path_in_dir("stats"), 1);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return waitpid(pid, status, 0) == pid ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    unsigned i, failed = 0, n = sizeof(cases) / sizeof(cases[0]);
+    char self[4096], host[512];
+    int status;
+    ssize_t len;
+
+    if (argc == 4 && !strcmp(argv[1], "--case")) {
+        strcpy(dir, argv[3]);
+        for (i = 0; i < n; i++) {
+            if (!strcmp(cases[i].name, argv[2])) {
+                cases[i].fn();
+                return 0;
+            }
+        }
+        return 2;
+    }
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s LIBNVGRACE_HOST\n", argv[0]);
+        return 2;
+    }
+    len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    CHECK(len > 0);
+    self[len] = '\0';
+
+    printf("1..%u\n", n + 1);
+    for (i = 0; i < n; i++) {
+        char *child[] = { self, "--case", (char *)cases[i].name, dir, NULL };
+
+        CHECK(mkdtemp(strcpy(dir, "/tmp/nvgrace-host-test-XXXXXX")));
+        snprintf(host, sizeof(host), cases[i].host, dir, dir);
+        CHECK(run_preloaded(argv[1], host, child, &status) == 0);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+            printf("ok %u %s\n", i + 1, cases[i].name);
+        } else {
+            printf("not ok %u %s\n", i + 1, cases[i].name);
+            failed++;
+        }
+        fflush(stdout);
+        unlink(path_in_dir("mem"));
+        unlink(path_in_dir("mem1"));
+        unlink(path_in_dir("stats"));
+        unlink(path_in_dir("stats.tmp"));
+        rmdir(dir);
+    }
+
+    /* A malformed NVGRACE_HOST stops the process with a message. */
+    {
+        char *child[] = { "/bin/true", NULL };
+
+        CHECK(mkdtemp(strcpy(dir, "/tmp/nvgrace-host-test-XXXXXX")));
+        CHECK(run_preloaded(argv[1], "host=0009:01:00.0,mem=lots", child,
+                            &status) == 0);
+        rmdir(dir);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 1) {
+            printf("ok %u bad-configuration\n", n + 1);
+        } else {
+            printf("not ok %u bad-configuration\n", n + 1);
+            failed++;
+        }
+    }
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,33 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# build-qemu.sh BUILD: fetch QEMU 10.2.2 into BUILD/qemu-src, apply the
+# series, configure BUILD/qemu-build once and build it.  The emulator ends
+# up at BUILD/qemu-system-aarch64.  Re-running rebuilds only what changed.
+set -eu
+
+build=$(cd "$1" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+src=$build/qemu-src
+obj=$build/qemu-build
+
+"$here/fetch-qemu.sh" "$src" "$build/downloads"
+python3 "$here/qemu-series.py" apply "$src"
+
+if [ ! -f "$obj/build.ninja" ]; then
+    cc=cc
+    command -v ccache >/dev/null && cc="ccache cc"
+    mkdir -p "$obj"
+    echo "build-qemu: configuring QEMU in $obj"
+    (cd "$obj" && CC="$cc" "$src/configure" \
+        --target-list=aarch64-softmmu --without-default-features \
+        --enable-fdt=system --enable-kvm --enable-tcg \
+        --disable-docs --disable-install-blobs \
+        --python=/usr/bin/python3 >configure.log) || {
+        tail -20 "$obj/configure.log" >&2
+        rm -f "$obj/build.ninja"
+        exit 1
+    }
+fi
+ninja -C "$obj"
+ln -sf qemu-build/qemu-system-aarch64 "$build/qemu-system-aarch64"
