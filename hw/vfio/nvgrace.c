@@ -89,20 +89,18 @@ static bool vfio_pci_nvgrace_map_coherent_mem(VFIOPCINvgrace *nv,
     VFIODevice *vbasedev = &nv->parent_obj.vbasedev;
     const uint32_t type = VFIO_REGION_TYPE_PCI_VENDOR_TYPE |
                           PCI_VENDOR_ID_NVIDIA;
+    const uint32_t subtype = VFIO_REGION_SUBTYPE_NVIDIA_COHERENT_MEM;
     struct vfio_region_info *info;
     g_autofree char *name = NULL;
     int prot = 0;
 
     /* The info is cached by vfio: it must not be freed here. */
-    if (vfio_device_get_region_info_type(vbasedev, type,
-                                         VFIO_REGION_SUBTYPE_NVIDIA_COHERENT_MEM,
-                                         &info)) {
+    if (vfio_device_get_region_info_type(vbasedev, type, subtype, &info)) {
         g_autofree char *offered = vfio_pci_nvgrace_offered_regions(vbasedev);
 
         error_setg(errp, "host offers no coherent-memory region (expected "
                    "device-specific region type 0x%x subtype %u, found: %s)",
-                   type, VFIO_REGION_SUBTYPE_NVIDIA_COHERENT_MEM,
-                   *offered ? offered : "none");
+                   type, subtype, *offered ? offered : "none");
         error_append_hint(errp, "Is the GPU bound to a VFIO driver that "
                           "exposes its coherent memory?\n");
         return false;

@@ -152,7 +152,8 @@ static void test_realize_and_report(void)
     host_init(&h);
     qts = host_qtest_start(&h, "mem=1G",
                            "-machine virt -nodefaults -m 1G,maxmem=4G "
-                           "-device vfio-pci-nvgrace,host=" GPU_HOST ",id=gpu0");
+                           "-device vfio-pci-nvgrace,host=" GPU_HOST
+                           ",id=gpu0");
     data = query_coherent_mem(qts);
     g_assert_cmpstr(qdict_get_str(data, "id"), ==, "gpu0");
     g_assert_cmpstr(qdict_get_str(data, "host"), ==, GPU_HOST);
@@ -306,9 +307,11 @@ static void test_no_hotplug(void)
     QDict *resp;
 
     host_init(&h);
-    qts = host_qtest_start(&h, "mem=1G", "-machine virt -nodefaults -m 1G,maxmem=4G");
+    qts = host_qtest_start(&h, "mem=1G",
+                           "-machine virt -nodefaults -m 1G,maxmem=4G");
     resp = qtest_qmp(qts, "{ 'execute': 'device_add', 'arguments': {"
-                     " 'driver': 'vfio-pci-nvgrace', 'host': '" GPU_HOST "' } }");
+                     " 'driver': 'vfio-pci-nvgrace',"
+                     " 'host': '" GPU_HOST "' } }");
     g_assert(qdict_haskey(resp, "error"));
     g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(resp, "error"),
                                           "desc"),
