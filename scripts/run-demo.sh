@@ -8,8 +8,6 @@ set -eu
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=${NVGRACE_BUILD:-$repo/build}
 
-"$repo/scripts/install-deps.sh"
-[ -f "$build/build.ninja" ] || meson setup "$build" "$repo"
-meson compile -C "$build"
+"$repo/scripts/build-all.sh" "$build"
 echo
 python3 "$repo/scripts/demo.py" "$build"

@@ -8,9 +8,7 @@ set -eu
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=${NVGRACE_BUILD:-$repo/build}
 
-"$repo/scripts/install-deps.sh"
-[ -f "$build/build.ninja" ] || meson setup "$build" "$repo"
-meson compile -C "$build"
+"$repo/scripts/build-all.sh" "$build"
 
 status=0
 meson test -C "$build" --print-errorlogs || status=$?
