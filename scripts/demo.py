@@ -22,9 +22,14 @@ with tempfile.TemporaryDirectory(prefix="nvgrace-demo-") as tmp:
            "host=%s,model=gh200,mem=%dG,backing=%s" % (gpu, size_gib, backing),
            os.path.join(build, "qemu-system-aarch64"),
            "-machine", "virt", "-cpu", "max", "-nodefaults", "-display", "none",
-           "-m", "2G,maxmem=%dG" % (2 + size_gib + 2), "-S",
-           "-device", "vfio-pci-nvgrace,host=%s,id=gpu0" % gpu,
-           "-qmp", "stdio"]
+           "-m", "2G,maxmem=%dG" % (2 + size_gib + 2), "-S", "-smp", "2",
+           "-object", "memory-backend-ram,id=ram0,size=2G",
+           "-numa", "node,nodeid=0,cpus=0-1,memdev=ram0"]
+    for node in range(1, 9):            # the GPU's memory-only nodes
+        cmd += ["-numa", "node,nodeid=%d" % node]
+    cmd += ["-device", "pcie-root-port,id=rp0,chassis=1",
+            "-device", "vfio-pci-nvgrace,host=%s,id=gpu0,bus=rp0,node=1" % gpu,
+            "-qmp", "stdio"]
     print("$ " + " ".join(cmd[2:]))
     print("  (on an emulated GH200 host: %s)\n" % " ".join(cmd[:2]))
     qemu = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -53,6 +58,9 @@ with tempfile.TemporaryDirectory(prefix="nvgrace-demo-") as tmp:
               (d["host"], d.get("id", ""), d["size"] >> 30))
         print("  guest physical 0x%x-0x%x, as RAM (not a BAR)" %
               (d["memaddr"], end))
+        print("  NUMA nodes %d-%d (memory on node %d), onlined: %s" %
+              (d["node"], d["node"] + d["node-count"] - 1, d["node"],
+               d["online"]))
     mtree = qmp("human-monitor-command", **{"command-line": "info mtree -f"})
     print("\ninfo mtree -f, the CPUs' view (RAM only):")
     system = next(v for v in mtree.split("FlatView #") if 'AS "memory"' in v)

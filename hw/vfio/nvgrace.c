@@ -19,21 +19,31 @@
 #include <sys/ioctl.h>
 #include <linux/vfio.h>
 
+#include "hw/acpi/aml-build.h"
+#include "hw/acpi/pci.h"
 #include "hw/boards.h"
 #include "hw/mem/memory-device.h"
 #include "hw/pci/pci_ids.h"
 #include "hw/qdev-properties.h"
 #include "migration/blocker.h"
 #include "qapi/error.h"
+#include "qapi/qapi-types-machine.h"
 #include "qapi/visitor.h"
+#include "qemu/error-report.h"
+#include "qemu/range.h"
 #include "qemu/units.h"
+#include "qom/object_interfaces.h"
+#include "system/numa.h"
 #include "nvgrace.h"
 #include "pci.h"
 #include "vfio-helpers.h"
 #include "vfio-region.h"
 #include "trace.h"
 
-#define NVGRACE_MEMADDR_PROP "memaddr"
+/* Only virt describes the memory to the guest (SRAT, DSDT, device tree). */
+#define NVGRACE_MACHINE_TYPE MACHINE_TYPE_NAME("virt")
+
+#define NVGRACE_NODE_UNSET UINT32_MAX
 
 /* Guest physical and host virtual alignment of the memory, at most 1 GiB. */
 #define NVGRACE_MAX_ALIGN (1 * GiB)
@@ -44,6 +54,9 @@ struct VFIOPCINvgrace {
     VFIOPCIDevice parent_obj;
 
     uint64_t memaddr;
+    uint32_t node;
+    uint32_t node_count;
+    int online;                 /* VfioPciNvgraceOnline */
     void *coherent_map;
     uint64_t coherent_size;
     MemoryRegion coherent_mem;
@@ -57,6 +70,151 @@ struct VFIOPCINvgraceClass {
     void (*parent_realize)(PCIDevice *pdev, Error **errp);
     void (*parent_exit)(PCIDevice *pdev);
 };
+
+static bool vfio_pci_nvgrace_check_machine(Error **errp)
+{
+    Object *machine = qdev_get_machine();
+
+    if (!object_dynamic_cast(machine, NVGRACE_MACHINE_TYPE)) {
+        error_setg(errp, "%s needs the 'virt' machine, which describes the "
+                   "GPU memory to the guest; this machine is '%s'",
+                   TYPE_VFIO_PCI_NVGRACE, MACHINE_GET_CLASS(machine)->name);
+        return false;
+    }
+    return true;
+}
+
+static int vfio_pci_nvgrace_find_node_owner(Object *obj, void *opaque)
+{
+    VFIOPCINvgrace **nv = opaque;
+    VFIOPCINvgrace *other;
+
+    if (obj == OBJECT(*nv) ||
+        !object_dynamic_cast(obj, TYPE_VFIO_PCI_NVGRACE)) {
+        return 0;
+    }
+    other = VFIO_PCI_NVGRACE(obj);
+    if (other->plugged && ranges_overlap((*nv)->node, (*nv)->node_count,
+                                         other->node, other->node_count)) {
+        *nv = other;
+        return 1;
+    }
+    return 0;
+}
+
+static bool vfio_pci_nvgrace_node_has_cpus(MachineState *ms, uint32_t node)
+{
+    MachineClass *mc = MACHINE_GET_CLASS(ms);
+    const CPUArchIdList *cpus = mc->possible_cpu_arch_ids(ms);
+    int i;
+
+    for (i = 0; i < cpus->len; i++) {
+        if (cpus->cpus[i].props.has_node_id &&
+            cpus->cpus[i].props.node_id == node) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The nodes are the GPU's alone and memory-only: the guest driver onlines
+ * the memory into the first and gives the others to MIG instances.
+ */
+static bool vfio_pci_nvgrace_check_nodes(VFIOPCINvgrace *nv, Error **errp)
+{
+    MachineState *ms = MACHINE(qdev_get_machine());
+    NumaState *numa = ms->numa_state;
+    VFIOPCINvgrace *owner = nv;
+    bool has_cpus;
+    uint32_t n;
+
+    if (nv->node == NVGRACE_NODE_UNSET) {
+        error_setg(errp, "'" VFIO_PCI_NVGRACE_PROP_NODE "' is not set: "
+                   "declare the GPU's memory-only NUMA nodes with "
+                   "-numa node,nodeid=N and set "
+                   VFIO_PCI_NVGRACE_PROP_NODE "=N");
+        return false;
+    }
+    if (!nv->node_count) {
+        error_setg(errp, "'" VFIO_PCI_NVGRACE_PROP_NODE_COUNT "' must be at "
+                   "least 1");
+        return false;
+    }
+    if (nv->node >= MAX_NODES || nv->node_count > MAX_NODES - nv->node) {
+        error_setg(errp, "'" VFIO_PCI_NVGRACE_PROP_NODE "' %u with '"
+                   VFIO_PCI_NVGRACE_PROP_NODE_COUNT "' %u goes past the last "
+                   "possible NUMA node, %d", nv->node, nv->node_count,
+                   MAX_NODES - 1);
+        return false;
+    }
+    for (n = nv->node; n < nv->node + nv->node_count; n++) {
+        if (n >= numa->num_nodes || !numa->nodes[n].present) {
+            error_setg(errp, "'" VFIO_PCI_NVGRACE_PROP_NODE "' %u with '"
+                       VFIO_PCI_NVGRACE_PROP_NODE_COUNT "' %u: NUMA node %u "
+                       "is not declared; add -numa node,nodeid=%u",
+                       nv->node, nv->node_count, n, n);
+            return false;
+        }
+        has_cpus = vfio_pci_nvgrace_node_has_cpus(ms, n);
+        if (has_cpus || numa->nodes[n].node_mem) {
+            error_setg(errp, "'" VFIO_PCI_NVGRACE_PROP_NODE "' %u with '"
+                       VFIO_PCI_NVGRACE_PROP_NODE_COUNT "' %u: NUMA node %u "
+                       "has %s; the GPU's nodes must be memory-only: "
+                       "declare them without cpus= and memdev=",
+                       nv->node, nv->node_count, n,
+                       has_cpus ? "CPUs" : "memory");
+            return false;
+        }
+    }
+    if (object_child_foreach_recursive(qdev_get_machine(),
+                                       vfio_pci_nvgrace_find_node_owner,
+                                       &owner)) {
+        error_setg(errp, "'" VFIO_PCI_NVGRACE_PROP_NODE "' %u with '"
+                   VFIO_PCI_NVGRACE_PROP_NODE_COUNT "' %u: NUMA nodes %u-%u "
+                   "belong to %s '%s'; give each GPU nodes of its own",
+                   nv->node, nv->node_count, owner->node,
+                   owner->node + owner->node_count - 1, TYPE_VFIO_PCI_NVGRACE,
+                   owner->parent_obj.vbasedev.name);
+        return false;
+    }
+    return true;
+}
+
+static int vfio_pci_nvgrace_find_generic_initiator(Object *obj, void *opaque)
+{
+    Object **dev = opaque;
+    g_autofree char *pci_dev = NULL;
+
+    if (!object_dynamic_cast(obj, TYPE_ACPI_GENERIC_INITIATOR)) {
+        return 0;
+    }
+    pci_dev = object_property_get_str(obj, "pci-dev", NULL);
+    if (pci_dev &&
+        object_resolve_path_type(pci_dev, TYPE_PCI_DEVICE, NULL) == *dev) {
+        *dev = obj;
+        return 1;
+    }
+    return 0;
+}
+
+/* The device emits the Generic Initiator entries for its nodes itself. */
+static bool vfio_pci_nvgrace_check_generic_initiators(VFIOPCINvgrace *nv,
+                                                      Error **errp)
+{
+    Object *obj = OBJECT(nv);
+
+    if (object_child_foreach(object_get_objects_root(),
+                             vfio_pci_nvgrace_find_generic_initiator, &obj)) {
+        error_setg(errp, "%s '%s' names this device, which declares its "
+                   "NUMA nodes %u-%u as Generic Initiators itself; remove "
+                   "the object", TYPE_ACPI_GENERIC_INITIATOR,
+                   object_get_canonical_path_component(obj), nv->node,
+                   nv->node + nv->node_count - 1);
+        return false;
+    }
+    return true;
+}
 
 /* What the host offers instead, for an error message a user can act on. */
 static char *vfio_pci_nvgrace_offered_regions(VFIODevice *vbasedev)
@@ -196,8 +354,9 @@ static bool vfio_pci_nvgrace_plug(VFIOPCINvgrace *nv, Error **errp)
     memory_device_pre_plug(md, ms, &local_err);
     if (local_err) {
         if (user_memaddr) {
-            error_propagate_prepend(errp, local_err, "'" NVGRACE_MEMADDR_PROP
-                                    "' 0x%" PRIx64 ": ", user_memaddr);
+            error_propagate_prepend(errp, local_err,
+                                    "'" VFIO_PCI_NVGRACE_PROP_MEMADDR "' 0x%"
+                                    PRIx64 ": ", user_memaddr);
         } else {
             error_propagate(errp, local_err);
         }
@@ -226,12 +385,30 @@ static void vfio_pci_nvgrace_cleanup(VFIOPCINvgrace *nv)
     vfio_pci_nvgrace_unmap_coherent_mem(nv);
 }
 
+/* For the HMAT, which then lists the nodes as initiators and a target. */
+static void vfio_pci_nvgrace_claim_nodes(VFIOPCINvgrace *nv)
+{
+    NumaState *numa = MACHINE(qdev_get_machine())->numa_state;
+    uint32_t n;
+
+    numa->nodes[nv->node].has_device_mem = true;
+    for (n = nv->node; n < nv->node + nv->node_count; n++) {
+        numa->nodes[n].has_gi = true;
+    }
+}
+
 static void vfio_pci_nvgrace_realize(PCIDevice *pdev, Error **errp)
 {
     ERRP_GUARD();
     VFIOPCINvgrace *nv = VFIO_PCI_NVGRACE(pdev);
     VFIOPCINvgraceClass *nvc = VFIO_PCI_NVGRACE_GET_CLASS(nv);
     VFIODevice *vbasedev = &nv->parent_obj.vbasedev;
+
+    if (!vfio_pci_nvgrace_check_machine(errp) ||
+        !vfio_pci_nvgrace_check_nodes(nv, errp) ||
+        !vfio_pci_nvgrace_check_generic_initiators(nv, errp)) {
+        return;
+    }
 
     nvc->parent_realize(pdev, errp);
     if (*errp) {
@@ -247,6 +424,17 @@ static void vfio_pci_nvgrace_realize(PCIDevice *pdev, Error **errp)
                "memory is not supported", TYPE_VFIO_PCI_NVGRACE);
     if (migrate_add_blocker(&nv->migration_blocker, errp) < 0) {
         goto fail;
+    }
+
+    vfio_pci_nvgrace_claim_nodes(nv);
+    if (pdev->devfn) {
+        warn_report("%s %s at %02x.%x: NVIDIA's guest driver reads the "
+                    "Generic Initiator entries only for a GPU at device 0 "
+                    "function 0 (behind a pcie-root-port); here it falls "
+                    "back to _DSD nvidia,gpu-mem-pxm-start/count",
+                    TYPE_VFIO_PCI_NVGRACE,
+                    vbasedev->name, PCI_SLOT(pdev->devfn),
+                    PCI_FUNC(pdev->devfn));
     }
     return;
 
@@ -272,7 +460,8 @@ static uint64_t vfio_pci_nvgrace_md_get_addr(const MemoryDeviceState *md)
 static void vfio_pci_nvgrace_md_set_addr(MemoryDeviceState *md, uint64_t addr,
                                          Error **errp)
 {
-    object_property_set_uint(OBJECT(md), NVGRACE_MEMADDR_PROP, addr, errp);
+    object_property_set_uint(OBJECT(md), VFIO_PCI_NVGRACE_PROP_MEMADDR, addr,
+                             errp);
 }
 
 static MemoryRegion *vfio_pci_nvgrace_md_get_memory_region(
@@ -304,6 +493,9 @@ static void vfio_pci_nvgrace_md_fill_device_info(const MemoryDeviceState *md,
     vi->host = g_strdup(nv->parent_obj.vbasedev.name);
     vi->memaddr = nv->memaddr;
     vi->size = nv->coherent_size;
+    vi->node = nv->node;
+    vi->node_count = nv->node_count;
+    vi->online = nv->online;
 
     info->u.vfio_pci_nvgrace.data = vi;
     info->type = MEMORY_DEVICE_INFO_KIND_VFIO_PCI_NVGRACE;
@@ -331,12 +523,71 @@ static void vfio_pci_nvgrace_get_memaddr(Object *obj, Visitor *v,
     visit_type_uint64(v, name, &VFIO_PCI_NVGRACE(obj)->memaddr, errp);
 }
 
+static int vfio_pci_nvgrace_get_online(Object *obj, Error **errp)
+{
+    return VFIO_PCI_NVGRACE(obj)->online;
+}
+
+static void vfio_pci_nvgrace_set_online(Object *obj, int value, Error **errp)
+{
+    VFIOPCINvgrace *nv = VFIO_PCI_NVGRACE(obj);
+
+    if (DEVICE(obj)->realized) {
+        error_setg(errp, "'" VFIO_PCI_NVGRACE_PROP_ONLINE "' cannot be "
+                   "changed once the device is realized");
+        return;
+    }
+    nv->online = value;
+}
+
+/*
+ * Guest ABI: the device properties (_DSD, UUID daffd814-...) that bare-metal
+ * Grace firmware puts on the GPU's PCI device node and that NVIDIA's driver
+ * reads to find the memory and its NUMA nodes.
+ */
+static void vfio_pci_nvgrace_append_dsd_prop(Aml *props, const char *name,
+                                             uint64_t value)
+{
+    Aml *prop = aml_package(2);
+
+    aml_append(prop, aml_string("%s", name));
+    aml_append(prop, aml_int(value));
+    aml_append(props, prop);
+}
+
+static void vfio_pci_nvgrace_build_aml(AcpiDevAmlIf *adev, Aml *scope)
+{
+    VFIOPCINvgrace *nv = VFIO_PCI_NVGRACE(adev);
+    Aml *props = aml_package(4);
+    Aml *dsd = aml_package(2);
+
+    vfio_pci_nvgrace_append_dsd_prop(props, "nvidia,gpu-mem-base-pa",
+                                     nv->memaddr);
+    vfio_pci_nvgrace_append_dsd_prop(props, "nvidia,gpu-mem-size",
+                                     nv->coherent_size);
+    vfio_pci_nvgrace_append_dsd_prop(props, "nvidia,gpu-mem-pxm-start",
+                                     nv->node);
+    vfio_pci_nvgrace_append_dsd_prop(props, "nvidia,gpu-mem-pxm-count",
+                                     nv->node_count);
+    aml_append(dsd, aml_touuid("DAFFD814-6EBA-4D8C-8A91-BC9BBF4AA301"));
+    aml_append(dsd, props);
+    aml_append(scope, aml_name_decl("_DSD", dsd));
+}
+
+static const Property vfio_pci_nvgrace_properties[] = {
+    DEFINE_PROP_UINT32(VFIO_PCI_NVGRACE_PROP_NODE, VFIOPCINvgrace, node,
+                       NVGRACE_NODE_UNSET),
+    DEFINE_PROP_UINT32(VFIO_PCI_NVGRACE_PROP_NODE_COUNT, VFIOPCINvgrace,
+                       node_count, VFIO_PCI_NVGRACE_DEFAULT_NODE_COUNT),
+};
+
 static void vfio_pci_nvgrace_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     PCIDeviceClass *pdc = PCI_DEVICE_CLASS(klass);
     VFIOPCINvgraceClass *nvc = VFIO_PCI_NVGRACE_CLASS(klass);
     MemoryDeviceClass *mdc = MEMORY_DEVICE_CLASS(klass);
+    AcpiDevAmlIfClass *adevc = ACPI_DEV_AML_IF_CLASS(klass);
 
     dc->desc = "VFIO NVIDIA Grace GPU with coherent memory as guest RAM";
     /* The guest can only take this memory at boot. */
@@ -347,18 +598,33 @@ static void vfio_pci_nvgrace_class_init(ObjectClass *klass, const void *data)
     pdc->realize = vfio_pci_nvgrace_realize;
     pdc->exit = vfio_pci_nvgrace_exit;
 
-    object_class_property_add(klass, NVGRACE_MEMADDR_PROP, "uint64",
+    object_class_property_add(klass, VFIO_PCI_NVGRACE_PROP_MEMADDR, "uint64",
                               vfio_pci_nvgrace_get_memaddr,
                               vfio_pci_nvgrace_set_memaddr, NULL, NULL);
-    object_class_property_set_description(klass, NVGRACE_MEMADDR_PROP,
+    object_class_property_set_description(klass, VFIO_PCI_NVGRACE_PROP_MEMADDR,
         "Guest physical address of the coherent memory in device memory "
         "(default: chosen by the machine)");
+    device_class_set_props(dc, vfio_pci_nvgrace_properties);
+    object_class_property_set_description(klass, VFIO_PCI_NVGRACE_PROP_NODE,
+        "First of the GPU's memory-only NUMA nodes; the memory belongs to it");
+    object_class_property_set_description(klass,
+        VFIO_PCI_NVGRACE_PROP_NODE_COUNT,
+        "Number of NUMA nodes the GPU owns, one per MIG instance (default 8)");
+    object_class_property_add_enum(klass, VFIO_PCI_NVGRACE_PROP_ONLINE,
+                                   "VfioPciNvgraceOnline",
+                                   &VfioPciNvgraceOnline_lookup,
+                                   vfio_pci_nvgrace_get_online,
+                                   vfio_pci_nvgrace_set_online);
+    object_class_property_set_description(klass, VFIO_PCI_NVGRACE_PROP_ONLINE,
+        "Who onlines the memory in the guest: driver-managed (default, the "
+        "GPU driver, as on bare metal) or boot");
 
     mdc->get_addr = vfio_pci_nvgrace_md_get_addr;
     mdc->set_addr = vfio_pci_nvgrace_md_set_addr;
     mdc->get_plugged_size = vfio_pci_nvgrace_md_get_plugged_size;
     mdc->get_memory_region = vfio_pci_nvgrace_md_get_memory_region;
     mdc->fill_device_info = vfio_pci_nvgrace_md_fill_device_info;
+    adevc->build_dev_aml = vfio_pci_nvgrace_build_aml;
 }
 
 static const TypeInfo vfio_pci_nvgrace_info = {
@@ -369,6 +635,7 @@ static const TypeInfo vfio_pci_nvgrace_info = {
     .class_init = vfio_pci_nvgrace_class_init,
     .interfaces = (const InterfaceInfo[]) {
         { TYPE_MEMORY_DEVICE },
+        { TYPE_ACPI_DEV_AML_IF },
         { }
     },
 };

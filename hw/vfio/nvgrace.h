@@ -15,6 +15,18 @@
 
 #define TYPE_VFIO_PCI_NVGRACE "vfio-pci-nvgrace"
 
+/* Properties; the machine's firmware tables read them too. */
+#define VFIO_PCI_NVGRACE_PROP_MEMADDR "memaddr"
+#define VFIO_PCI_NVGRACE_PROP_NODE "node"
+#define VFIO_PCI_NVGRACE_PROP_NODE_COUNT "node-count"
+#define VFIO_PCI_NVGRACE_PROP_ONLINE "online"
+
+/*
+ * One node per MIG instance (up to 8 on Hopper and Blackwell), as bare-metal
+ * firmware declares them: Linux cannot create NUMA nodes after boot.
+ */
+#define VFIO_PCI_NVGRACE_DEFAULT_NODE_COUNT 8
+
 /*
  * Host ABI: the GPU's cache-coherent memory is a VFIO device-specific region
  * of type (VFIO_REGION_TYPE_PCI_VENDOR_TYPE | PCI_VENDOR_ID_NVIDIA) with this
