@@ -16,7 +16,8 @@ need_root() {
 codename=${VERSION_CODENAME:-bookworm}
 
 pkgs="build-essential git pkg-config ninja-build flex bison python3 python3-venv
-      libglib2.0-dev libfdt-dev zlib1g-dev dpkg-dev xz-utils ccache"
+      libglib2.0-dev libfdt-dev zlib1g-dev dpkg-dev xz-utils ccache
+      acpica-tools"
 # meson >= 1.5 and pycotap: bookworm has them only in backports.
 bpo_pkgs="meson python3-pycotap"
 

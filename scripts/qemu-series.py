@@ -4,7 +4,9 @@
 
 The repository holds the series as patches/series: one line per patch, the
 patch file (changes to files QEMU already has) followed by the new files the
-patch adds, which live in the repository at their QEMU paths.
+patch adds, which live in the repository at their QEMU paths.  A file that
+a patch adds empty is listed as PATH:empty; the later patch that fills it
+lists PATH.
 
   apply   build the series as commits on branch 'series' of a QEMU git tree
           whose tag 'pristine' is unpatched QEMU, and check it out; files whose
@@ -21,6 +23,9 @@ import subprocess
 import sys
 import tempfile
 
+# A file that a patch adds empty, for a later patch to fill (as QEMU adds
+# expected ACPI tables), is listed with this suffix.
+EMPTY = ":empty"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PATCHES = os.path.join(REPO, "patches")
 SERIES = os.path.join(PATCHES, "series")
@@ -67,12 +72,19 @@ def cmd_apply(args):
     for patch, new_files in read_series():
         fields, message, diff = mailinfo(tree, os.path.join(PATCHES, patch))
         git(tree, "read-tree", parent, env=env)
-        if os.path.getsize(diff):
+        with open(diff) as f:
+            has_diff = "\ndiff --git " in "\n" + f.read()
+        if has_diff:
             git(tree, "apply", "--cached", "--whitespace=nowarn", diff, env=env)
         os.unlink(diff)
         for path in new_files:
-            blob = git(tree, "hash-object", "-w",
-                       os.path.join(REPO, path)).strip()
+            if path.endswith(EMPTY):
+                path = path[:-len(EMPTY)]
+                blob = git(tree, "hash-object", "-w", "--stdin",
+                           stdin="").strip()
+            else:
+                blob = git(tree, "hash-object", "-w",
+                           os.path.join(REPO, path)).strip()
             git(tree, "update-index", "--add", "--cacheinfo",
                 "100644,%s,%s" % (blob, path), env=env)
         treeid = git(tree, "write-tree", env=env).strip()
@@ -95,6 +107,7 @@ def cmd_save(args):
     tree = os.path.abspath(args.tree)
     commits = git(tree, "rev-list", "--reverse", "pristine..series").split()
     added_by = {}
+    added_empty = {}
     lines = ["# The series, in order: the patch file, then the new files it",
              "# adds (kept in this repository at their QEMU paths)."]
     for f in os.listdir(PATCHES):
@@ -106,24 +119,44 @@ def cmd_save(args):
         touched = git(tree, "diff-tree", "--no-commit-id", "-r", "--name-only",
                       commit).split()
         for path in touched:
-            if path in added_by and path not in added:
+            if path in added_empty and path not in added:
+                # The content of a file an earlier patch added empty.
+                added.append(path)
+                del added_empty[path]
+            elif path in added_by and path not in added:
                 sys.exit("qemu-series: %s changes %s, which %s adds: fold "
                          "the change into that commit" %
                          (commit[:12], path, added_by[path][:12]))
+        entries = []
         for path in added:
             added_by[path] = commit
+            if git(tree, "cat-file", "-s",
+                   "%s:%s" % (commit, path)).strip() == "0":
+                added_empty[path] = commit
+                entries.append(path + EMPTY)
+                continue
+            entries.append(path)
             dest = os.path.join(REPO, path)
             os.makedirs(os.path.dirname(dest), exist_ok=True)
-            with open(dest, "w") as f:
-                f.write(git(tree, "show", "%s:%s" % (commit, path)))
+            # Expected ACPI tables are binary: copy the blob as it is.
+            with open(dest, "wb") as f:
+                f.write(subprocess.run(
+                    ["git", "-C", tree, "show", "%s:%s" % (commit, path)],
+                    check=True, capture_output=True).stdout)
         excludes = [":(exclude)%s" % p for p in added]
-        text = git(tree, "format-patch", "-1", "--zero-commit",
-                   "--no-signature", "--stdout", commit, "--", ".", *excludes)
+        text = git(tree, "format-patch", "--zero-commit", "--no-signature",
+                   "--stdout", "%s^..%s" % (commit, commit), "--", ".",
+                   *excludes)
+        if not text:
+            # All the commit adds is new files: the mail without a diff.
+            text = git(tree, "format-patch", "-1", "--zero-commit",
+                       "--no-signature", "--stdout", commit)
+            text = text[:text.index("\n---\n") + 5]
         subject = git(tree, "log", "-1", "--format=%f", commit).strip()
         fname = "%04d-%s.patch" % (n, subject[:52].rstrip("-."))
         with open(os.path.join(PATCHES, fname), "w") as f:
             f.write(text)
-        lines.append(" ".join([fname] + added))
+        lines.append(" ".join([fname] + entries))
     with open(SERIES, "w") as f:
         f.write("\n".join(lines) + "\n")
     print("qemu-series: saved %d patches" % len(commits))

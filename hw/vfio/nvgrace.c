@@ -523,6 +523,13 @@ static void vfio_pci_nvgrace_get_memaddr(Object *obj, Visitor *v,
     visit_type_uint64(v, name, &VFIO_PCI_NVGRACE(obj)->memaddr, errp);
 }
 
+static void vfio_pci_nvgrace_get_size(Object *obj, Visitor *v,
+                                      const char *name, void *opaque,
+                                      Error **errp)
+{
+    visit_type_uint64(v, name, &VFIO_PCI_NVGRACE(obj)->coherent_size, errp);
+}
+
 static int vfio_pci_nvgrace_get_online(Object *obj, Error **errp)
 {
     return VFIO_PCI_NVGRACE(obj)->online;
@@ -604,6 +611,11 @@ static void vfio_pci_nvgrace_class_init(ObjectClass *klass, const void *data)
     object_class_property_set_description(klass, VFIO_PCI_NVGRACE_PROP_MEMADDR,
         "Guest physical address of the coherent memory in device memory "
         "(default: chosen by the machine)");
+    object_class_property_add(klass, VFIO_PCI_NVGRACE_PROP_SIZE, "uint64",
+                              vfio_pci_nvgrace_get_size, NULL, NULL, NULL);
+    object_class_property_set_description(klass, VFIO_PCI_NVGRACE_PROP_SIZE,
+        "Size of the coherent memory in bytes, as the host offers it "
+        "(read-only)");
     device_class_set_props(dc, vfio_pci_nvgrace_properties);
     object_class_property_set_description(klass, VFIO_PCI_NVGRACE_PROP_NODE,
         "First of the GPU's memory-only NUMA nodes; the memory belongs to it");

@@ -20,6 +20,7 @@
 #define VFIO_PCI_NVGRACE_PROP_NODE "node"
 #define VFIO_PCI_NVGRACE_PROP_NODE_COUNT "node-count"
 #define VFIO_PCI_NVGRACE_PROP_ONLINE "online"
+#define VFIO_PCI_NVGRACE_PROP_SIZE "size"       /* read-only */
 
 /*
  * One node per MIG instance (up to 8 on Hopper and Blackwell), as bare-metal

@@ -5,144 +5,16 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * There is no Grace GPU where tests run, so these tests start QEMU on an
- * emulated host: a library, named by NVGRACE_HOST_LIB, that QEMU loads with
- * LD_PRELOAD and that models the host kernel's VFIO interface for the GPUs
- * described in NVGRACE_HOST.  Its NVGRACE_HOST_STATS file counts what QEMU
- * asked of it.  Without the library the tests are skipped.
+ * The device on an emulated host (see vfio-nvgrace-host.h): realize,
+ * placement, data between guest and host, and the configurations QEMU must
+ * refuse.  Without the emulated host the tests are skipped.
  */
 
 #include "qemu/osdep.h"
 #include "qemu/units.h"
-#include "libqtest.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
-
-#define GPU_HOST "0009:01:00.0"
-#define GPU2_HOST "0009:02:00.0"
-
-/* virt places device memory at the first 1 GiB boundary after RAM. */
-#define VIRT_RAM_BASE 0x40000000ULL
-#define VIRT_DEVICE_MEMORY_BASE(ram) (VIRT_RAM_BASE + (ram))
-
-/*
- * The machine of most tests: 1 GiB of RAM and both CPUs on node 0, then
- * the eight memory-only nodes of one GPU (append "-m 1G,maxmem=...").
- */
-#define CPU_NODE \
-    "-machine virt -nodefaults -smp 2 " \
-    "-object memory-backend-ram,id=ram0,size=1G " \
-    "-numa node,nodeid=0,cpus=0-1,memdev=ram0 "
-#define GPU_NODES(a, b, c, d, e, f, g, h) \
-    "-numa node,nodeid=" #a " -numa node,nodeid=" #b " " \
-    "-numa node,nodeid=" #c " -numa node,nodeid=" #d " " \
-    "-numa node,nodeid=" #e " -numa node,nodeid=" #f " " \
-    "-numa node,nodeid=" #g " -numa node,nodeid=" #h " "
-#define ONE_GPU_MACHINE CPU_NODE GPU_NODES(1, 2, 3, 4, 5, 6, 7, 8)
-#define TWO_GPU_MACHINE ONE_GPU_MACHINE GPU_NODES(9, 10, 11, 12, 13, 14, 15, 16)
-#define GPU_DEVICE "-device vfio-pci-nvgrace,host=" GPU_HOST ",node=1"
-
-typedef struct EmulatedHost {
-    char *dir;
-    char *backing;
-    char *stats;
-} EmulatedHost;
-
-static const char *host_lib(void)
-{
-    return g_getenv("NVGRACE_HOST_LIB");
-}
-
-/* One GPU at GPU_HOST; @opts is appended to its NVGRACE_HOST description. */
-static void host_init(EmulatedHost *h)
-{
-    h->dir = g_dir_make_tmp("vfio-nvgrace-test-XXXXXX", NULL);
-    g_assert(h->dir);
-    h->backing = g_build_filename(h->dir, "coherent-mem", NULL);
-    h->stats = g_build_filename(h->dir, "stats", NULL);
-}
-
-static char **host_environ(EmulatedHost *h, const char *opts)
-{
-    g_autofree char *spec = g_strdup_printf("host=" GPU_HOST ",backing=%s%s%s",
-                                            h->backing, *opts ? "," : "",
-                                            opts);
-    char **env = g_get_environ();
-
-    env = g_environ_setenv(env, "NVGRACE_HOST", spec, true);
-    env = g_environ_setenv(env, "NVGRACE_HOST_STATS", h->stats, true);
-    return g_environ_setenv(env, "LD_PRELOAD", host_lib(), true);
-}
-
-static void host_cleanup(EmulatedHost *h)
-{
-    unlink(h->backing);
-    unlink(h->stats);
-    g_assert_cmpint(rmdir(h->dir), ==, 0);
-    g_free(h->dir);
-    g_free(h->backing);
-    g_free(h->stats);
-}
-
-/* Start QEMU on the emulated host: the environment reaches it through sh. */
-static QTestState *host_qtest_start(EmulatedHost *h, const char *opts,
-                                    const char *args)
-{
-    g_auto(GStrv) env = host_environ(h, opts);
-    g_auto(GStrv) saved = g_get_environ();
-    QTestState *qts;
-    int i;
-
-    for (i = 0; env[i]; i++) {
-        g_auto(GStrv) kv = g_strsplit(env[i], "=", 2);
-
-        g_setenv(kv[0], kv[1], true);
-    }
-    qts = qtest_init(args);
-    g_unsetenv("LD_PRELOAD");
-    g_unsetenv("NVGRACE_HOST");
-    g_unsetenv("NVGRACE_HOST_STATS");
-    return qts;
-}
-
-/* Run QEMU to completion and return what it printed on stderr. */
-static char *host_qemu_fails(EmulatedHost *h, const char *opts,
-                             const char *args)
-{
-    g_auto(GStrv) env = host_environ(h, opts);
-    g_autofree char *cmd = g_strdup_printf("%s -accel qtest -display none %s",
-                                           qtest_qemu_binary(NULL), args);
-    g_auto(GStrv) argv = NULL;
-    g_autoptr(GError) err = NULL;
-    char *out = NULL, *errout = NULL;
-    int status;
-
-    g_assert(g_shell_parse_argv(cmd, NULL, &argv, NULL));
-    g_assert(g_spawn_sync(NULL, argv, env, G_SPAWN_DEFAULT, NULL, NULL,
-                          &out, &errout, &status, &err));
-    g_free(out);
-    g_test_message("QEMU said: %s", errout);
-    g_assert_true(WIFEXITED(status));
-    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
-    return errout;
-}
-
-static uint64_t host_stat(EmulatedHost *h, const char *key)
-{
-    g_autofree char *contents = NULL;
-    g_auto(GStrv) lines = NULL;
-    size_t keylen = strlen(key);
-    int i;
-
-    g_assert(g_file_get_contents(h->stats, &contents, NULL, NULL));
-    lines = g_strsplit(contents, "\n", -1);
-    for (i = 0; lines[i]; i++) {
-        if (!strncmp(lines[i], key, keylen) && lines[i][keylen] == ' ') {
-            return g_ascii_strtoull(lines[i] + keylen + 1, NULL, 10);
-        }
-    }
-    g_assert_not_reached();
-}
+#include "vfio-nvgrace-host.h"
 
 /* The single vfio-pci-nvgrace entry of query-memory-devices. */
 static QDict *query_coherent_mem(QTestState *qts)
@@ -360,6 +232,13 @@ static const BadConfig bad_configs[] = {
         GPU_DEVICE ",id=gpu0",
         "acpi-generic-initiator 'gi3' names this device, which declares its "
         "NUMA nodes 1-8 as Generic Initiators itself; remove the object"
+    }, {
+        "driver-managed-without-acpi", "mem=1G",
+        ONE_GPU_MACHINE "-machine acpi=off -m 1G,maxmem=4G " GPU_DEVICE
+        ",id=gpu0",
+        "vfio-pci-nvgrace 'gpu0': 'online=driver-managed' needs a guest that "
+        "boots with ACPI (firmware and acpi=on), but this guest boots from a "
+        "device tree; set online=boot or boot through UEFI firmware"
     },
 };
 
@@ -380,6 +259,33 @@ static void test_bad_config(const void *opaque)
     /* The whole message is on one error line. */
     g_assert_nonnull(lines[i]);
     g_assert_true(g_str_has_prefix(lines[i], "qemu-system-aarch64: "));
+    host_cleanup(&h);
+}
+
+/*
+ * A kernel booted without firmware reads a device tree, never ACPI, so
+ * nothing would tell a driver where driver-managed memory is.
+ */
+static void test_dt_boot_refuses_driver_managed(void)
+{
+    g_autofree char *kernel = NULL;
+    g_autofree char *args = NULL;
+    g_autofree char *err = NULL;
+    char image[4096] = { 0 };
+    EmulatedHost h;
+
+    host_init(&h);
+    kernel = g_build_filename(h.dir, "Image", NULL);
+    g_assert(g_file_set_contents(kernel, image, sizeof(image), NULL));
+    args = g_strdup_printf(ONE_GPU_MACHINE "-m 1G,maxmem=4G -kernel %s "
+                           GPU_DEVICE, kernel);
+    err = host_qemu_fails(&h, "mem=1G", args);
+    g_assert_nonnull(strstr(err, "qemu-system-aarch64: vfio-pci-nvgrace "
+                            "'" GPU_HOST "': 'online=driver-managed' needs a "
+                            "guest that boots with ACPI"));
+    g_assert_nonnull(strstr(err, "set online=boot or boot through UEFI "
+                            "firmware\n"));
+    unlink(kernel);
     host_cleanup(&h);
 }
 
@@ -423,6 +329,8 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-nvgrace/one-dma-mapping", test_one_dma_mapping);
     qtest_add_func("/vfio-nvgrace/memaddr", test_memaddr);
     qtest_add_func("/vfio-nvgrace/no-hotplug", test_no_hotplug);
+    qtest_add_func("/vfio-nvgrace/refuse/driver-managed-dt-boot",
+                   test_dt_boot_refuses_driver_managed);
     for (i = 0; i < ARRAY_SIZE(bad_configs); i++) {
         g_autofree char *path = g_strdup_printf("/vfio-nvgrace/refuse/%s",
                                                 bad_configs[i].name);

@@ -1,0 +1,167 @@
+/*
+ * Firmware description of vfio-pci-nvgrace coherent memory
+ *
+ * Copyright (c) 2026 The vfio-pci-nvgrace authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Bare-metal Grace firmware gives the GPU's memory a NUMA node of its own
+ * and declares one memory-only node per MIG instance; the guest driver
+ * finds them through SRAT.  This file builds those entries for every
+ * vfio-pci-nvgrace device.  It finds the devices by QOM type and only
+ * reads their properties, so a machine uses it without linking against
+ * hw/vfio.
+ */
+
+#include "qemu/osdep.h"
+#include "hw/acpi/aml-build.h"
+#include "hw/acpi/nvgrace-srat.h"
+#include "hw/qdev-core.h"
+#include "hw/vfio/nvgrace.h"
+#include "qapi/error.h"
+#include "qapi/qapi-types-machine.h"
+#include "trace.h"
+
+typedef struct NvgraceGpu {
+    char *name;                 /* for messages: id, else host address */
+    uint64_t base;
+    uint64_t size;
+    uint32_t node;
+    uint32_t node_count;
+    bool online_boot;
+    uint8_t bus;
+    uint8_t devfn;
+} NvgraceGpu;
+
+static int nvgrace_collect_gpu(Object *obj, void *opaque)
+{
+    GArray *gpus = opaque;
+    DeviceState *dev;
+    NvgraceGpu gpu;
+
+    if (!object_dynamic_cast(obj, TYPE_VFIO_PCI_NVGRACE)) {
+        return 0;
+    }
+    dev = DEVICE(obj);
+    if (!dev->realized) {
+        return 0;
+    }
+    gpu.name = dev->id ? g_strdup(dev->id) :
+               object_property_get_str(obj, "host", &error_abort);
+    gpu.base = object_property_get_uint(obj, VFIO_PCI_NVGRACE_PROP_MEMADDR,
+                                        &error_abort);
+    gpu.size = object_property_get_uint(obj, VFIO_PCI_NVGRACE_PROP_SIZE,
+                                        &error_abort);
+    gpu.node = object_property_get_uint(obj, VFIO_PCI_NVGRACE_PROP_NODE,
+                                        &error_abort);
+    gpu.node_count = object_property_get_uint(obj,
+                                              VFIO_PCI_NVGRACE_PROP_NODE_COUNT,
+                                              &error_abort);
+    gpu.online_boot = object_property_get_enum(obj,
+                                               VFIO_PCI_NVGRACE_PROP_ONLINE,
+                                               "VfioPciNvgraceOnline",
+                                               &error_abort) ==
+                      VFIO_PCI_NVGRACE_ONLINE_BOOT;
+    /* The bus number the firmware gave the GPU's bus, as the guest sees. */
+    gpu.bus = object_property_get_uint(obj, "busnr", &error_abort);
+    gpu.devfn = object_property_get_uint(obj, "addr", &error_abort);
+    g_array_append_val(gpus, gpu);
+    return 0;
+}
+
+static void nvgrace_gpu_clear(gpointer data)
+{
+    g_free(((NvgraceGpu *)data)->name);
+}
+
+static gint nvgrace_gpu_compare_base(gconstpointer a, gconstpointer b)
+{
+    const NvgraceGpu *ga = a, *gb = b;
+
+    return ga->base < gb->base ? -1 : ga->base > gb->base;
+}
+
+/* The realized GPUs, by guest physical address. */
+static GArray *nvgrace_gpus(void)
+{
+    GArray *gpus = g_array_new(false, false, sizeof(NvgraceGpu));
+
+    g_array_set_clear_func(gpus, nvgrace_gpu_clear);
+    object_child_foreach_recursive(qdev_get_machine(), nvgrace_collect_gpu,
+                                   gpus);
+    g_array_sort(gpus, nvgrace_gpu_compare_base);
+    return gpus;
+}
+
+void nvgrace_build_srat(GArray *table_data, MachineState *ms,
+                        uint32_t hotplug_node)
+{
+    g_autoptr(GArray) gpus = nvgrace_gpus();
+    uint64_t window = ms->device_memory->base;
+    uint64_t window_end = window + memory_region_size(&ms->device_memory->mr);
+    uint32_t n;
+    guint i;
+
+    for (i = 0; i < gpus->len; i++) {
+        NvgraceGpu *gpu = &g_array_index(gpus, NvgraceGpu, i);
+
+        /*
+         * Memory the guest driver onlines itself is hotpluggable: the
+         * guest keeps it out of its boot memory map.
+         */
+        build_srat_memory(table_data, gpu->base, gpu->size, gpu->node,
+                          MEM_AFFINITY_ENABLED |
+                          (gpu->online_boot ? 0 : MEM_AFFINITY_HOTPLUGGABLE));
+        /*
+         * Every node of the GPU is a Generic Initiator for it: this is
+         * how the guest driver finds the nodes of its MIG instances.
+         */
+        for (n = gpu->node; n < gpu->node + gpu->node_count; n++) {
+            build_srat_pci_generic_initiator(table_data, n, 0, gpu->bus,
+                                             gpu->devfn);
+        }
+        trace_nvgrace_build_srat(gpu->name, gpu->base, gpu->size, gpu->node,
+                                 gpu->node_count, gpu->bus, gpu->devfn);
+    }
+
+    /* The rest of the window stays hotpluggable; entries must not overlap. */
+    for (i = 0; i < gpus->len; i++) {
+        NvgraceGpu *gpu = &g_array_index(gpus, NvgraceGpu, i);
+
+        if (gpu->base > window) {
+            build_srat_memory(table_data, window, gpu->base - window,
+                              hotplug_node,
+                              MEM_AFFINITY_HOTPLUGGABLE | MEM_AFFINITY_ENABLED);
+        }
+        window = gpu->base + gpu->size;
+    }
+    if (window < window_end) {
+        build_srat_memory(table_data, window, window_end - window,
+                          hotplug_node,
+                          MEM_AFFINITY_HOTPLUGGABLE | MEM_AFFINITY_ENABLED);
+    }
+}
+
+bool nvgrace_check_guest_firmware(bool guest_reads_acpi, Error **errp)
+{
+    g_autoptr(GArray) gpus = nvgrace_gpus();
+    guint i;
+
+    if (guest_reads_acpi) {
+        return true;
+    }
+    for (i = 0; i < gpus->len; i++) {
+        NvgraceGpu *gpu = &g_array_index(gpus, NvgraceGpu, i);
+
+        if (!gpu->online_boot) {
+            error_setg(errp, "%s '%s': '" VFIO_PCI_NVGRACE_PROP_ONLINE
+                       "=driver-managed' needs a guest that boots with ACPI "
+                       "(firmware and acpi=on), but this guest boots from a "
+                       "device tree; set " VFIO_PCI_NVGRACE_PROP_ONLINE
+                       "=boot or boot through UEFI firmware",
+                       TYPE_VFIO_PCI_NVGRACE, gpu->name);
+            return false;
+        }
+    }
+    return true;
+}

@@ -1,0 +1,29 @@
+/*
+ * Firmware description of vfio-pci-nvgrace coherent memory
+ *
+ * Copyright (c) 2026 The vfio-pci-nvgrace authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_ACPI_NVGRACE_SRAT_H
+#define HW_ACPI_NVGRACE_SRAT_H
+
+#include "hw/boards.h"
+
+/*
+ * The SRAT entries of the machine's device memory: for each
+ * vfio-pci-nvgrace GPU a Memory Affinity entry on its first node and a
+ * Generic Initiator entry per node, then the hotplug window around the
+ * GPUs on @hotplug_node.  Replaces the single entry for the whole window.
+ */
+void nvgrace_build_srat(GArray *table_data, MachineState *ms,
+                        uint32_t hotplug_node);
+
+/*
+ * Driver-managed GPU memory is only described in ACPI.  Refuse it when the
+ * guest boots from a device tree (@guest_reads_acpi false).
+ */
+bool nvgrace_check_guest_firmware(bool guest_reads_acpi, Error **errp);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * QTest helpers: QEMU on an emulated Grace GPU host
+ *
+ * Copyright (c) 2026 The vfio-pci-nvgrace authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * There is no Grace GPU where tests run, so vfio-pci-nvgrace tests start
+ * QEMU on an emulated host: a library, named by NVGRACE_HOST_LIB, that QEMU
+ * loads with LD_PRELOAD and that models the host kernel's VFIO interface
+ * for the GPUs described in NVGRACE_HOST.  Its NVGRACE_HOST_STATS file
+ * counts what QEMU asked of it.
+ */
+
+#ifndef VFIO_NVGRACE_HOST_H
+#define VFIO_NVGRACE_HOST_H
+
+#include "libqtest.h"
+
+#define GPU_HOST "0009:01:00.0"
+#define GPU2_HOST "0009:02:00.0"
+
+/* virt places device memory at the first 1 GiB boundary after RAM. */
+#define VIRT_RAM_BASE 0x40000000ULL
+#define VIRT_DEVICE_MEMORY_BASE(ram) (VIRT_RAM_BASE + (ram))
+
+/*
+ * The machine of most tests: 1 GiB of RAM and both CPUs on node 0, then
+ * the eight memory-only nodes of one GPU (append "-m 1G,maxmem=...").
+ */
+#define CPU_NODE \
+    "-machine virt -nodefaults -smp 2 " \
+    "-object memory-backend-ram,id=ram0,size=1G " \
+    "-numa node,nodeid=0,cpus=0-1,memdev=ram0 "
+#define GPU_NODES(a, b, c, d, e, f, g, h) \
+    "-numa node,nodeid=" #a " -numa node,nodeid=" #b " " \
+    "-numa node,nodeid=" #c " -numa node,nodeid=" #d " " \
+    "-numa node,nodeid=" #e " -numa node,nodeid=" #f " " \
+    "-numa node,nodeid=" #g " -numa node,nodeid=" #h " "
+#define ONE_GPU_MACHINE CPU_NODE GPU_NODES(1, 2, 3, 4, 5, 6, 7, 8)
+#define TWO_GPU_MACHINE ONE_GPU_MACHINE GPU_NODES(9, 10, 11, 12, 13, 14, 15, 16)
+#define GPU_DEVICE "-device vfio-pci-nvgrace,host=" GPU_HOST ",node=1"
+
+typedef struct EmulatedHost {
+    char *dir;
+    char *backing;              /* the coherent memory of GPU_HOST */
+    char *stats;
+} EmulatedHost;
+
+/* The emulated host library, or NULL when the tests cannot run. */
+const char *host_lib(void);
+
+void host_init(EmulatedHost *h);
+void host_cleanup(EmulatedHost *h);
+
+/*
+ * Start QEMU on the emulated host.  @opts is appended to GPU_HOST's
+ * NVGRACE_HOST description (";host=..." adds more GPUs).
+ */
+QTestState *host_qtest_start(EmulatedHost *h, const char *opts,
+                             const char *args);
+
+/*
+ * Run QEMU to completion, assert that it exited with status 1 and return
+ * what it printed on stderr.
+ */
+char *host_qemu_fails(EmulatedHost *h, const char *opts, const char *args);
+
+/* A counter from the emulated host's NVGRACE_HOST_STATS file. */
+uint64_t host_stat(EmulatedHost *h, const char *key);
+
+#endif

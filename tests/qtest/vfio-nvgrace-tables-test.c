@@ -1,0 +1,883 @@
+/*
+ * QTest: how virt describes vfio-pci-nvgrace memory to the guest
+ *
+ * Copyright (c) 2026 The vfio-pci-nvgrace authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Reads the ACPI tables the way firmware does, through fw_cfg, and the
+ * device tree through QMP dumpdtb, decodes them and checks what NVIDIA's
+ * guest driver and Linux look for: SRAT Memory Affinity and Generic
+ * Initiator entries, the _DSD device properties under the GPU's PCI node,
+ * SLIT and HMAT for the GPU nodes, and /memory nodes.  The SRAT, DSDT, SLIT
+ * and HMAT of each configuration are also compared with the expected tables
+ * in tests/data/acpi/aarch64/virt/ (NVGRACE_REBUILD_EXPECTED=1 rewrites
+ * them; the tables in bios-tables-test-allowed-diff.h are not compared,
+ * as in bios-tables-test).  Runs on the emulated host (see
+ * vfio-nvgrace-host.h).
+ */
+
+#include "qemu/osdep.h"
+#include <libfdt.h>
+#include "qemu/bswap.h"
+#include "hw/pci/pci_regs.h"
+#include "qemu/units.h"
+#include "qobject/qdict.h"
+#include "vfio-nvgrace-host.h"
+
+#define EXPECTED_DIR "tests/data/acpi/aarch64/virt"
+
+/* virt's fw_cfg: data at +0, big-endian selector at +8. */
+#define VIRT_FW_CFG_BASE 0x09020000ULL
+#define FW_CFG_FILE_DIR 0x19
+
+#define SRAT_MEMORY 1
+#define SRAT_GICC 3
+#define SRAT_GENERIC_INITIATOR 5
+#define SRAT_MEM_ENABLED 1
+#define SRAT_MEM_HOTPLUGGABLE 2
+#define SRAT_MEM_BOTH (SRAT_MEM_ENABLED | SRAT_MEM_HOTPLUGGABLE)
+
+#define MAX_ENTRIES 64
+
+#define DEVFN(slot, fn) ((slot) << 3 | (fn))
+
+/* ---- Reading the guest's view: fw_cfg files, ACPI tables, the DTB ---- */
+
+static void fw_cfg_select(QTestState *qts, uint16_t key)
+{
+    qtest_writew(qts, VIRT_FW_CFG_BASE + 8, cpu_to_be16(key));
+}
+
+/*
+ * The data register is 8 bytes wide and big-endian: a little-endian
+ * 8-byte load sees the next 8 bytes of the file in memory order.
+ */
+static void fw_cfg_read(QTestState *qts, void *buf, size_t len)
+{
+    uint8_t *p = buf;
+    size_t i = 0;
+
+    for (; i + 8 <= len; i += 8) {
+        stq_le_p(p + i, qtest_readq(qts, VIRT_FW_CFG_BASE));
+    }
+    for (; i < len; i++) {
+        p[i] = qtest_readb(qts, VIRT_FW_CFG_BASE);
+    }
+}
+
+/* The contents of fw_cfg file @name, as firmware would read it. */
+static GByteArray *fw_cfg_file(QTestState *qts, const char *name)
+{
+    struct {
+        uint32_t size;
+        uint16_t select;
+        uint16_t reserved;
+        char name[56];
+    } entry;
+    GByteArray *data;
+    uint32_t count, i;
+
+    fw_cfg_select(qts, FW_CFG_FILE_DIR);
+    fw_cfg_read(qts, &count, sizeof(count));
+    for (i = 0; i < be32_to_cpu(count); i++) {
+        fw_cfg_read(qts, &entry, sizeof(entry));
+        if (!strcmp(entry.name, name)) {
+            data = g_byte_array_sized_new(be32_to_cpu(entry.size));
+            g_byte_array_set_size(data, be32_to_cpu(entry.size));
+            fw_cfg_select(qts, be16_to_cpu(entry.select));
+            fw_cfg_read(qts, data->data, data->len);
+            return data;
+        }
+    }
+    g_assert_not_reached();
+}
+
+typedef struct AcpiTables {
+    GByteArray *blob;           /* etc/acpi/tables */
+    GPtrArray *tables;          /* each a GByteArray, checksum filled in */
+} AcpiTables;
+
+static GByteArray *acpi_copy_table(GByteArray *blob, uint64_t offset)
+{
+    GByteArray *table;
+    uint32_t len;
+    uint8_t sum = 0;
+    uint32_t i;
+
+    g_assert_cmpuint(offset + 36, <=, blob->len);
+    len = ldl_le_p(blob->data + offset + 4);
+    g_assert_cmpuint(offset + len, <=, blob->len);
+    table = g_byte_array_sized_new(len);
+    g_byte_array_append(table, blob->data + offset, len);
+    /* Fill in the checksum, as the firmware's loader does. */
+    table->data[9] = 0;
+    for (i = 0; i < len; i++) {
+        sum += table->data[i];
+    }
+    table->data[9] = -sum;
+    return table;
+}
+
+/*
+ * Firmware links the tables by patching pointers; unpatched, each pointer
+ * is the table's offset in etc/acpi/tables.  Walk RSDP -> XSDT -> tables,
+ * and FADT -> DSDT.
+ */
+static AcpiTables acpi_tables_read(QTestState *qts)
+{
+    g_autoptr(GByteArray) rsdp = fw_cfg_file(qts, "etc/acpi/rsdp");
+    AcpiTables t = {
+        .blob = fw_cfg_file(qts, "etc/acpi/tables"),
+        .tables = g_ptr_array_new_with_free_func(
+                      (GDestroyNotify)g_byte_array_unref),
+    };
+    g_autoptr(GByteArray) xsdt = NULL;
+    uint32_t i;
+
+    g_assert_cmpmem(rsdp->data, 8, "RSD PTR ", 8);
+    xsdt = acpi_copy_table(t.blob, ldq_le_p(rsdp->data + 24));
+    g_assert_cmpmem(xsdt->data, 4, "XSDT", 4);
+    for (i = 36; i + 8 <= xsdt->len; i += 8) {
+        GByteArray *table = acpi_copy_table(t.blob,
+                                            ldq_le_p(xsdt->data + i));
+
+        g_ptr_array_add(t.tables, table);
+        if (!memcmp(table->data, "FACP", 4)) {
+            /* X_DSDT */
+            g_ptr_array_add(t.tables,
+                            acpi_copy_table(t.blob,
+                                            ldq_le_p(table->data + 140)));
+        }
+    }
+    return t;
+}
+
+static void acpi_tables_free(AcpiTables *t)
+{
+    g_byte_array_unref(t->blob);
+    g_ptr_array_unref(t->tables);
+}
+
+static GByteArray *acpi_table(AcpiTables *t, const char *sig)
+{
+    guint i;
+
+    for (i = 0; i < t->tables->len; i++) {
+        GByteArray *table = g_ptr_array_index(t->tables, i);
+
+        if (!memcmp(table->data, sig, 4)) {
+            return table;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Tables that a patch series is changing, listed by its first patch and
+ * cleared by its last, as bios-tables-test does.
+ */
+static bool table_may_differ(const char *path)
+{
+    static const char *const allowed_diff[] = {
+#include "bios-tables-test-allowed-diff.h"
+        NULL
+    };
+    int i;
+
+    for (i = 0; allowed_diff[i]; i++) {
+        if (!strcmp(allowed_diff[i], path)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The table must be what tests/data/acpi/aarch64/virt/<SIG>.<variant>
+ * holds; its iasl disassembly is kept beside this project for review.
+ */
+static void acpi_table_check_expected(GByteArray *table, const char *variant)
+{
+    g_autofree char *path = g_strdup_printf(EXPECTED_DIR "/%.4s.%s",
+                                            (char *)table->data, variant);
+    g_autofree char *expected = NULL;
+    g_autoptr(GError) err = NULL;
+    gsize len;
+
+    if (g_getenv("NVGRACE_REBUILD_EXPECTED")) {
+        g_assert(g_file_set_contents(path, (char *)table->data, table->len,
+                                     &err));
+        return;
+    }
+    if (!g_file_get_contents(path, &expected, &len, &err)) {
+        g_error("%s: %s (NVGRACE_REBUILD_EXPECTED=1 writes it)", path,
+                err->message);
+    }
+    if (table_may_differ(path)) {
+        g_test_message("%s may differ: not compared", path);
+        return;
+    }
+    if (len != table->len || memcmp(expected, table->data, len)) {
+        g_autofree char *actual = g_strdup_printf("%s/%.4s.%s.actual",
+                                                  g_get_tmp_dir(),
+                                                  (char *)table->data,
+                                                  variant);
+
+        g_assert(g_file_set_contents(actual, (char *)table->data,
+                                     table->len, NULL));
+        g_error("%.4s differs from %s: see %s (iasl -d)",
+                (char *)table->data, path, actual);
+    }
+}
+
+/* The device tree QEMU gives the guest. */
+static void *dtb_read(QTestState *qts)
+{
+    g_autofree char *path = g_strdup_printf("%s/vfio-nvgrace-%d.dtb",
+                                            g_get_tmp_dir(), getpid());
+    g_autoptr(GError) err = NULL;
+    gchar *dtb;
+    gsize len;
+
+    qtest_qmp_assert_success(qts, "{ 'execute': 'dumpdtb', "
+                             "'arguments': { 'filename': %s } }", path);
+    g_assert(g_file_get_contents(path, &dtb, &len, &err));
+    unlink(path);
+    g_assert_cmpint(fdt_check_header(dtb), ==, 0);
+    return dtb;
+}
+
+/* ---- SRAT ---- */
+
+typedef struct SratMemory {
+    uint32_t node;
+    uint64_t base;
+    uint64_t len;
+    uint32_t flags;
+} SratMemory;
+
+typedef struct SratInitiator {
+    uint32_t node;
+    uint16_t segment;
+    uint8_t bus;
+    uint8_t devfn;
+} SratInitiator;
+
+typedef struct Srat {
+    int n_mem, n_gi;
+    SratMemory mem[MAX_ENTRIES];
+    SratInitiator gi[MAX_ENTRIES];
+} Srat;
+
+static void srat_decode(GByteArray *table, Srat *srat)
+{
+    uint32_t off = 48;          /* header, reserved fields */
+
+    memset(srat, 0, sizeof(*srat));
+    while (off < table->len) {
+        const uint8_t *e = table->data + off;
+
+        g_assert_cmpuint(e[1], >=, 2);
+        g_assert_cmpuint(off + e[1], <=, table->len);
+        switch (e[0]) {
+        case SRAT_MEMORY:
+            g_assert_cmpuint(e[1], ==, 40);
+            g_assert_cmpint(srat->n_mem, <, MAX_ENTRIES);
+            srat->mem[srat->n_mem++] = (SratMemory) {
+                .node = ldl_le_p(e + 2),
+                .base = ldq_le_p(e + 8),
+                .len = ldq_le_p(e + 16),
+                .flags = ldl_le_p(e + 28),
+            };
+            break;
+        case SRAT_GENERIC_INITIATOR:
+            g_assert_cmpuint(e[1], ==, 32);
+            g_assert_cmpuint(e[3], ==, 1);          /* PCI device handle */
+            g_assert_cmpuint(ldl_le_p(e + 24), ==, 1);  /* enabled */
+            g_assert_cmpint(srat->n_gi, <, MAX_ENTRIES);
+            /* Segment, then the bus byte, then devfn (ACPI 6.3 5-80). */
+            srat->gi[srat->n_gi++] = (SratInitiator) {
+                .node = ldl_le_p(e + 4),
+                .segment = lduw_le_p(e + 8),
+                .bus = e[10],
+                .devfn = e[11],
+            };
+            break;
+        case SRAT_GICC:
+            break;
+        default:
+            g_error("unexpected SRAT entry type %u", e[0]);
+        }
+        off += e[1];
+    }
+    g_assert_cmpuint(off, ==, table->len);
+}
+
+static void srat_print(Srat *srat)
+{
+    int i;
+
+    for (i = 0; i < srat->n_mem; i++) {
+        g_test_message("SRAT memory node %u 0x%" PRIx64 "+0x%" PRIx64
+                       " flags %u", srat->mem[i].node, srat->mem[i].base,
+                       srat->mem[i].len, srat->mem[i].flags);
+    }
+    for (i = 0; i < srat->n_gi; i++) {
+        g_test_message("SRAT generic initiator node %u %04x:%02x:%02x.%x",
+                       srat->gi[i].node, srat->gi[i].segment, srat->gi[i].bus,
+                       srat->gi[i].devfn >> 3, srat->gi[i].devfn & 7);
+    }
+}
+
+/* The memory entries, sorted by address, tile the given ranges exactly. */
+static void srat_assert_memory(Srat *srat, const SratMemory *expected, int n)
+{
+    SratMemory sorted[MAX_ENTRIES];
+    int i, j;
+
+    memcpy(sorted, srat->mem, sizeof(sorted));
+    for (i = 1; i < srat->n_mem; i++) {
+        for (j = i; j > 0 && sorted[j - 1].base > sorted[j].base; j--) {
+            SratMemory tmp = sorted[j];
+
+            sorted[j] = sorted[j - 1];
+            sorted[j - 1] = tmp;
+        }
+    }
+    srat_print(srat);
+    g_assert_cmpint(srat->n_mem, ==, n);
+    for (i = 0; i < n; i++) {
+        g_assert_cmphex(sorted[i].base, ==, expected[i].base);
+        g_assert_cmphex(sorted[i].len, ==, expected[i].len);
+        g_assert_cmpuint(sorted[i].node, ==, expected[i].node);
+        g_assert_cmpuint(sorted[i].flags, ==, expected[i].flags);
+        /* No two entries overlap. */
+        if (i) {
+            g_assert_cmphex(sorted[i - 1].base + sorted[i - 1].len, <=,
+                            sorted[i].base);
+        }
+    }
+}
+
+/* Exactly one Generic Initiator per node first..first+count-1 for it. */
+static void srat_assert_initiators(Srat *srat, uint32_t first, uint32_t count,
+                                   uint8_t bus, uint8_t devfn)
+{
+    uint32_t node;
+    int i, found;
+
+    for (node = first; node < first + count; node++) {
+        found = 0;
+        for (i = 0; i < srat->n_gi; i++) {
+            if (srat->gi[i].node == node) {
+                g_assert_cmpuint(srat->gi[i].segment, ==, 0);
+                g_assert_cmpuint(srat->gi[i].bus, ==, bus);
+                g_assert_cmpuint(srat->gi[i].devfn, ==, devfn);
+                found++;
+            }
+        }
+        g_assert_cmpint(found, ==, 1);
+    }
+}
+
+/* ---- DSDT: the _DSD device properties under each GPU's PCI node ---- */
+
+/* Guest ABI: what bare-metal Grace firmware puts there. */
+static const uint8_t dsd_device_properties_uuid[16] = {
+    /* daffd814-6eba-4d8c-8a91-bc9bbf4aa301, in ToUUID byte order */
+    0x14, 0xd8, 0xff, 0xda, 0xba, 0x6e, 0x8c, 0x4d,
+    0x8a, 0x91, 0xbc, 0x9b, 0xbf, 0x4a, 0xa3, 0x01,
+};
+
+typedef struct GpuDsd {
+    char path[32];              /* the Device() nesting, e.g. "S18.S00" */
+    uint64_t base_pa, size, pxm_start, pxm_count;
+} GpuDsd;
+
+static uint32_t aml_pkg_length(const uint8_t *p, uint32_t *len)
+{
+    uint32_t bytes = p[0] >> 6, i;
+
+    if (!bytes) {
+        *len = p[0] & 0x3f;
+        return 1;
+    }
+    *len = p[0] & 0x0f;
+    for (i = 1; i <= bytes; i++) {
+        *len |= p[i] << (4 + 8 * (i - 1));
+    }
+    return bytes + 1;
+}
+
+static uint64_t aml_integer(const uint8_t **pp)
+{
+    const uint8_t *p = *pp;
+
+    switch (p[0]) {
+    case 0x00:
+        *pp += 1;
+        return 0;
+    case 0x01:
+        *pp += 1;
+        return 1;
+    case 0x0a:
+        *pp += 2;
+        return p[1];
+    case 0x0b:
+        *pp += 3;
+        return lduw_le_p(p + 1);
+    case 0x0c:
+        *pp += 5;
+        return (uint32_t)ldl_le_p(p + 1);
+    case 0x0e:
+        *pp += 9;
+        return ldq_le_p(p + 1);
+    }
+    g_error("AML integer expected, found opcode 0x%02x", p[0]);
+}
+
+/* Name(_DSD, Package() { ToUUID(...), Package() { Package() {k, v}... } }) */
+static void aml_decode_dsd(const uint8_t *p, GpuDsd *dsd)
+{
+    uint32_t len, n, i;
+
+    g_assert_cmpuint(*p++, ==, 0x12);               /* PackageOp */
+    p += aml_pkg_length(p, &len);
+    g_assert_cmpuint(*p++, ==, 2);
+    g_assert_cmpuint(*p++, ==, 0x11);               /* BufferOp */
+    p += aml_pkg_length(p, &len);
+    g_assert_cmpuint(aml_integer(&p), ==, 16);
+    g_assert_cmpmem(p, 16, dsd_device_properties_uuid, 16);
+    p += 16;
+    g_assert_cmpuint(*p++, ==, 0x12);
+    p += aml_pkg_length(p, &len);
+    n = *p++;
+    for (i = 0; i < n; i++) {
+        const char *key;
+        uint64_t value;
+
+        g_assert_cmpuint(*p++, ==, 0x12);
+        p += aml_pkg_length(p, &len);
+        g_assert_cmpuint(*p++, ==, 2);
+        g_assert_cmpuint(*p++, ==, 0x0d);           /* StringPrefix */
+        key = (const char *)p;
+        p += strlen(key) + 1;
+        value = aml_integer(&p);
+        if (!strcmp(key, "nvidia,gpu-mem-base-pa")) {
+            dsd->base_pa = value;
+        } else if (!strcmp(key, "nvidia,gpu-mem-size")) {
+            dsd->size = value;
+        } else if (!strcmp(key, "nvidia,gpu-mem-pxm-start")) {
+            dsd->pxm_start = value;
+        } else if (!strcmp(key, "nvidia,gpu-mem-pxm-count")) {
+            dsd->pxm_count = value;
+        } else {
+            g_error("unexpected _DSD property %s", key);
+        }
+    }
+}
+
+static bool aml_is_name_seg(const uint8_t *p)
+{
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        if (!g_ascii_isupper(p[i]) && !g_ascii_isdigit(p[i]) && p[i] != '_') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Every Name(_DSD) in the DSDT, with the path of Device() objects that
+ * encloses it.  QEMU's DSDT names its PCI devices with plain NameSegs.
+ */
+static int dsdt_find_gpu_dsds(GByteArray *dsdt, GpuDsd *dsds, int max)
+{
+    struct {
+        uint32_t end;
+        char name[5];
+    } devices[16];
+    int depth = 0, n = 0, i;
+    uint32_t off, len;
+
+    for (off = 36; off + 6 < dsdt->len; off++) {
+        const uint8_t *p = dsdt->data + off;
+
+        while (depth && off >= devices[depth - 1].end) {
+            depth--;
+        }
+        if (p[0] == 0x5b && p[1] == 0x82) {         /* DeviceOp */
+            uint32_t pl = aml_pkg_length(p + 2, &len);
+
+            if (aml_is_name_seg(p + 2 + pl) && depth < ARRAY_SIZE(devices) &&
+                off + 2 + len <= dsdt->len) {
+                devices[depth].end = off + 2 + len;
+                /* As ASL writes it: S10_ is S10. */
+                memcpy(devices[depth].name, p + 2 + pl, 4);
+                devices[depth].name[4] = 0;
+                g_strdelimit(devices[depth].name, "_", 0);
+                depth++;
+                off += 2 + pl + 3;
+            }
+        } else if (p[0] == 0x08 && !memcmp(p + 1, "_DSD", 4)) {
+            g_assert_cmpint(n, <, max);
+            memset(&dsds[n], 0, sizeof(dsds[n]));
+            for (i = 0; i < depth; i++) {
+                g_strlcat(dsds[n].path, devices[i].name,
+                          sizeof(dsds[n].path));
+                if (i + 1 < depth) {
+                    g_strlcat(dsds[n].path, ".", sizeof(dsds[n].path));
+                }
+            }
+            aml_decode_dsd(p + 5, &dsds[n]);
+            g_test_message("DSDT %s._DSD: base-pa 0x%" PRIx64 " size 0x%"
+                           PRIx64 " pxm-start %" PRIu64 " pxm-count %"
+                           PRIu64, dsds[n].path, dsds[n].base_pa,
+                           dsds[n].size, dsds[n].pxm_start,
+                           dsds[n].pxm_count);
+            n++;
+        }
+    }
+    return n;
+}
+
+/* ---- The configurations ---- */
+
+#define GPU_SIZE (1 * GiB)
+#define GPU2_SIZE (2 * GiB)
+#define GPU_BASE VIRT_DEVICE_MEMORY_BASE(1 * GiB)
+
+static char *dtb_memory_path(uint64_t base)
+{
+    return g_strdup_printf("/memory@%" PRIx64, base);
+}
+
+/* /memory@base with reg <base size> and numa-node-id, or no such node. */
+static void dtb_assert_memory(void *dtb, uint64_t base, uint64_t size,
+                              int node)
+{
+    g_autofree char *path = dtb_memory_path(base);
+    int off = fdt_path_offset(dtb, path);
+    const fdt32_t *reg, *id;
+    int len;
+
+    if (node < 0) {
+        g_assert_cmpint(off, <, 0);
+        return;
+    }
+    g_assert_cmpint(off, >=, 0);
+    g_assert_cmpstr(fdt_getprop(dtb, off, "device_type", NULL), ==,
+                    "memory");
+    reg = fdt_getprop(dtb, off, "reg", &len);
+    g_assert_cmpint(len, ==, 16);
+    g_assert_cmphex(((uint64_t)fdt32_to_cpu(reg[0]) << 32) |
+                    fdt32_to_cpu(reg[1]), ==, base);
+    g_assert_cmphex(((uint64_t)fdt32_to_cpu(reg[2]) << 32) |
+                    fdt32_to_cpu(reg[3]), ==, size);
+    id = fdt_getprop(dtb, off, "numa-node-id", &len);
+    g_assert_cmpint(len, ==, 4);
+    g_assert_cmpuint(fdt32_to_cpu(*id), ==, node);
+}
+
+/*
+ * One GPU on pcie.0 at 02.0, 1 GiB, nodes 1-8, with the policy given.
+ * The window of device memory is 3 GiB: the GPU, then 2 GiB hotpluggable
+ * on the last node.
+ */
+static void test_one_gpu(const char *online, const char *variant)
+{
+    bool boot = !strcmp(online, "boot");
+    g_autofree char *args = g_strdup_printf(
+        ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+        GPU_DEVICE ",addr=02.0,online=%s", online);
+    const SratMemory memory[] = {
+        { 0, VIRT_RAM_BASE, 1 * GiB, SRAT_MEM_ENABLED },
+        { 1, GPU_BASE, GPU_SIZE, boot ? SRAT_MEM_ENABLED : SRAT_MEM_BOTH },
+        { 8, GPU_BASE + GPU_SIZE, 2 * GiB, SRAT_MEM_BOTH },
+    };
+    g_autofree void *dtb = NULL;
+    AcpiTables t;
+    GpuDsd dsd[4];
+    EmulatedHost h;
+    QTestState *qts;
+    Srat srat;
+
+    host_init(&h);
+    qts = host_qtest_start(&h, "mem=1G", args);
+
+    t = acpi_tables_read(qts);
+    srat_decode(acpi_table(&t, "SRAT"), &srat);
+    srat_assert_memory(&srat, memory, ARRAY_SIZE(memory));
+    g_assert_cmpint(srat.n_gi, ==, 8);
+    srat_assert_initiators(&srat, 1, 8, 0, DEVFN(2, 0));
+
+    g_assert_cmpint(dsdt_find_gpu_dsds(acpi_table(&t, "DSDT"), dsd, 4), ==,
+                    1);
+    g_assert_cmpstr(dsd[0].path, ==, "S10");
+    g_assert_cmphex(dsd[0].base_pa, ==, GPU_BASE);
+    g_assert_cmphex(dsd[0].size, ==, GPU_SIZE);
+    g_assert_cmpuint(dsd[0].pxm_start, ==, 1);
+    g_assert_cmpuint(dsd[0].pxm_count, ==, 8);
+
+    acpi_table_check_expected(acpi_table(&t, "SRAT"), variant);
+    /* The policy does not change the DSDT. */
+    acpi_table_check_expected(acpi_table(&t, "DSDT"), "nvgrace");
+    acpi_tables_free(&t);
+
+    /* Only memory that Linux onlines at boot is in the device tree. */
+    dtb = dtb_read(qts);
+    dtb_assert_memory(dtb, VIRT_RAM_BASE, 1 * GiB, 0);
+    dtb_assert_memory(dtb, GPU_BASE, GPU_SIZE, boot ? 1 : -1);
+
+    qtest_quit(qts);
+    host_cleanup(&h);
+}
+
+static void test_one_gpu_driver_managed(void)
+{
+    test_one_gpu("driver-managed", "nvgrace");
+}
+
+static void test_one_gpu_boot(void)
+{
+    test_one_gpu("boot", "nvgrace-boot");
+}
+
+/* Bus number of the bus behind the root port, as firmware assigns it. */
+#define ROOT_PORT_BUS 5
+
+/*
+ * Enumerate like firmware before it reads the tables: give the root port
+ * at @devfn on pcie.0 its secondary bus number.  ECAM is at the first
+ * address of virt's PCIe host bridge in the device tree.
+ */
+static void pcie_root_port_set_bus(QTestState *qts, void *dtb, int devfn,
+                                   uint8_t bus)
+{
+    int off = fdt_node_offset_by_compatible(dtb, -1,
+                                            "pci-host-ecam-generic");
+    const fdt32_t *reg = fdt_getprop(dtb, off, "reg", NULL);
+    uint64_t ecam = ((uint64_t)fdt32_to_cpu(reg[0]) << 32) |
+                    fdt32_to_cpu(reg[1]);
+    uint64_t cfg = ecam + (devfn << 12);
+
+    g_assert_cmpint(off, >=, 0);
+    qtest_writeb(qts, cfg + PCI_SECONDARY_BUS, bus);
+    qtest_writeb(qts, cfg + PCI_SUBORDINATE_BUS, bus);
+}
+
+/*
+ * Two GPUs with their own nodes and policies: GPU 1 on pcie.0 at 02.0,
+ * driver-managed, nodes 1-8; GPU 2 behind a pcie-root-port at 03.0, so at
+ * devfn 0 of its bus (the topology the NVIDIA driver needs to match
+ * Generic Initiators), online at boot, nodes 9-16, placed with a 1 GiB gap
+ * after GPU 1 so that the hotplug window is split in three.
+ */
+static void test_two_gpus(void)
+{
+    const uint64_t gpu2_base = GPU_BASE + GPU_SIZE + 1 * GiB;
+    g_autofree char *args = g_strdup_printf(
+        TWO_GPU_MACHINE "-m 1G,maxmem=8G "
+        GPU_DEVICE ",addr=02.0,id=gpu0 "
+        "-device pcie-root-port,id=rp0,chassis=1,addr=03.0 "
+        "-device vfio-pci-nvgrace,host=" GPU2_HOST ",id=gpu1,bus=rp0,"
+        "node=9,online=boot,memaddr=0x%" PRIx64, gpu2_base);
+    const SratMemory memory[] = {
+        { 0, VIRT_RAM_BASE, 1 * GiB, SRAT_MEM_ENABLED },
+        { 1, GPU_BASE, GPU_SIZE, SRAT_MEM_BOTH },
+        { 16, GPU_BASE + GPU_SIZE, 1 * GiB, SRAT_MEM_BOTH },
+        { 9, gpu2_base, GPU2_SIZE, SRAT_MEM_ENABLED },
+        { 16, gpu2_base + GPU2_SIZE, 3 * GiB, SRAT_MEM_BOTH },
+    };
+    g_autofree void *dtb = NULL;
+    AcpiTables t;
+    GpuDsd dsd[4];
+    EmulatedHost h;
+    QTestState *qts;
+    Srat srat;
+
+    host_init(&h);
+    qts = host_qtest_start(&h, "mem=1G;host=" GPU2_HOST ",mem=2G", args);
+    dtb = dtb_read(qts);
+    pcie_root_port_set_bus(qts, dtb, DEVFN(3, 0), ROOT_PORT_BUS);
+
+    t = acpi_tables_read(qts);
+    srat_decode(acpi_table(&t, "SRAT"), &srat);
+    srat_assert_memory(&srat, memory, ARRAY_SIZE(memory));
+    g_assert_cmpint(srat.n_gi, ==, 16);
+    srat_assert_initiators(&srat, 1, 8, 0, DEVFN(2, 0));
+    srat_assert_initiators(&srat, 9, 8, ROOT_PORT_BUS, DEVFN(0, 0));
+
+    /* GPU 2's _DSD is under its root port. */
+    g_assert_cmpint(dsdt_find_gpu_dsds(acpi_table(&t, "DSDT"), dsd, 4), ==,
+                    2);
+    g_assert_cmpstr(dsd[0].path, ==, "S10");
+    g_assert_cmphex(dsd[0].base_pa, ==, GPU_BASE);
+    g_assert_cmphex(dsd[0].size, ==, GPU_SIZE);
+    g_assert_cmpuint(dsd[0].pxm_start, ==, 1);
+    g_assert_cmpuint(dsd[0].pxm_count, ==, 8);
+    g_assert_cmpstr(dsd[1].path, ==, "S18.S00");
+    g_assert_cmphex(dsd[1].base_pa, ==, gpu2_base);
+    g_assert_cmphex(dsd[1].size, ==, GPU2_SIZE);
+    g_assert_cmpuint(dsd[1].pxm_start, ==, 9);
+    g_assert_cmpuint(dsd[1].pxm_count, ==, 8);
+
+    acpi_table_check_expected(acpi_table(&t, "SRAT"), "nvgrace-2gpu");
+    acpi_table_check_expected(acpi_table(&t, "DSDT"), "nvgrace-2gpu");
+    acpi_tables_free(&t);
+
+    dtb_assert_memory(dtb, GPU_BASE, GPU_SIZE, -1);
+    dtb_assert_memory(dtb, gpu2_base, GPU2_SIZE, 9);
+
+    qtest_quit(qts);
+    host_cleanup(&h);
+}
+
+/*
+ * -numa dist reaches the GPU nodes in SLIT and the device tree's
+ * distance-map, and -numa hmat-lb gives the GPU's memory node a latency
+ * and bandwidth in HMAT although the node owns no boot memory.
+ */
+#define DIST_LOCAL 10
+#define DIST(a, b) ((a) == (b) ? DIST_LOCAL : 20 + (a) + (b))
+#define GPU_LATENCY_NS 200
+#define GPU_BANDWIDTH_MB 100000
+
+static void test_distances_and_hmat(void)
+{
+    GString *args = g_string_new(
+        "-machine virt,hmat=on -nodefaults -smp 2 "
+        "-object memory-backend-ram,id=ram0,size=1G "
+        "-numa node,nodeid=0,cpus=0-1,memdev=ram0,initiator=0 "
+        "-m 1G,maxmem=4G " GPU_DEVICE ",addr=02.0,node-count=2 ");
+    g_autofree void *dtb = NULL;
+    const fdt32_t *matrix;
+    GByteArray *slit, *hmat;
+    AcpiTables t;
+    EmulatedHost h;
+    QTestState *qts;
+    uint32_t off, a, b, i;
+    bool mpda_gpu = false, latency = false, bandwidth = false;
+    int node, len;
+
+    for (a = 1; a < 3; a++) {
+        g_string_append_printf(args, "-numa node,nodeid=%u,initiator=0 ", a);
+    }
+    for (a = 0; a < 3; a++) {
+        for (b = a + 1; b < 3; b++) {
+            g_string_append_printf(args, "-numa dist,src=%u,dst=%u,val=%u ",
+                                   a, b, DIST(a, b));
+        }
+    }
+    g_string_append_printf(args,
+        "-numa hmat-lb,initiator=0,target=0,hierarchy=memory,"
+        "data-type=access-latency,latency=10 "
+        "-numa hmat-lb,initiator=0,target=1,hierarchy=memory,"
+        "data-type=access-latency,latency=%u "
+        "-numa hmat-lb,initiator=0,target=0,hierarchy=memory,"
+        "data-type=access-bandwidth,bandwidth=200G "
+        "-numa hmat-lb,initiator=0,target=1,hierarchy=memory,"
+        "data-type=access-bandwidth,bandwidth=%uM",
+        GPU_LATENCY_NS, GPU_BANDWIDTH_MB);
+
+    host_init(&h);
+    qts = host_qtest_start(&h, "mem=1G", args->str);
+    g_string_free(args, true);
+    t = acpi_tables_read(qts);
+
+    /* SLIT: a 3x3 matrix after the header and the count. */
+    slit = acpi_table(&t, "SLIT");
+    g_assert_nonnull(slit);
+    g_assert_cmpuint(ldq_le_p(slit->data + 36), ==, 3);
+    for (a = 0; a < 3; a++) {
+        for (b = 0; b < 3; b++) {
+            g_assert_cmpuint(slit->data[44 + a * 3 + b], ==, DIST(a, b));
+        }
+    }
+
+    /*
+     * HMAT: a Memory Proximity Domain Attributes structure for the GPU's
+     * memory node (with node 0 as its initiator), and latency and
+     * bandwidth entries from initiator 0 to it.
+     */
+    hmat = acpi_table(&t, "HMAT");
+    g_assert_nonnull(hmat);
+    for (off = 40; off < hmat->len; off += ldl_le_p(hmat->data + off + 4)) {
+        const uint8_t *s = hmat->data + off;
+        uint32_t n_init, n_target, entry, target_index = UINT32_MAX;
+        uint64_t unit;
+
+        if (lduw_le_p(s) == 0) {
+            /* Flags: initiator valid; initiator node 0; memory node 1 */
+            mpda_gpu |= (lduw_le_p(s + 8) & 1) && ldl_le_p(s + 12) == 0 &&
+                        ldl_le_p(s + 16) == 1;
+            continue;
+        }
+        g_assert_cmpuint(lduw_le_p(s), ==, 1);
+        n_init = ldl_le_p(s + 12);
+        n_target = ldl_le_p(s + 16);
+        unit = ldq_le_p(s + 24);
+        g_assert_cmpuint(n_init, >=, 1);
+        g_assert_cmpuint(ldl_le_p(s + 32), ==, 0);  /* initiator 0 first */
+        for (i = 0; i < n_target; i++) {
+            if (ldl_le_p(s + 32 + 4 * n_init + 4 * i) == 1) {
+                target_index = i;
+            }
+        }
+        g_assert_cmpuint(target_index, <, n_target);
+        entry = lduw_le_p(s + 32 + 4 * n_init + 4 * n_target +
+                          2 * target_index);
+        if (s[9] == 0) {            /* access latency, in picoseconds */
+            g_assert_cmpuint(entry * unit, ==, GPU_LATENCY_NS * 1000);
+            latency = true;
+        } else if (s[9] == 3) {     /* access bandwidth, in MB/s */
+            g_assert_cmpuint(entry * unit, ==, GPU_BANDWIDTH_MB);
+            bandwidth = true;
+        }
+    }
+    g_assert_true(mpda_gpu);
+    g_assert_true(latency);
+    g_assert_true(bandwidth);
+
+    acpi_table_check_expected(slit, "nvgrace-hmat");
+    acpi_table_check_expected(hmat, "nvgrace-hmat");
+    acpi_tables_free(&t);
+
+    /* The device tree's distance-map holds the same distances. */
+    dtb = dtb_read(qts);
+    node = fdt_path_offset(dtb, "/distance-map");
+    g_assert_cmpint(node, >=, 0);
+    matrix = fdt_getprop(dtb, node, "distance-matrix", &len);
+    g_assert_nonnull(matrix);
+    for (i = 0; i < len / 12; i++) {
+        a = fdt32_to_cpu(matrix[3 * i]);
+        b = fdt32_to_cpu(matrix[3 * i + 1]);
+        g_assert_cmpuint(fdt32_to_cpu(matrix[3 * i + 2]), ==, DIST(a, b));
+    }
+    g_assert_cmpint(len / 12, ==, 9);
+
+    qtest_quit(qts);
+    host_cleanup(&h);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+
+    if (!host_lib()) {
+        g_test_skip("NVGRACE_HOST_LIB does not name the emulated host");
+        return g_test_run();
+    }
+
+    qtest_add_func("/vfio-nvgrace/tables/one-gpu-driver-managed",
+                   test_one_gpu_driver_managed);
+    qtest_add_func("/vfio-nvgrace/tables/one-gpu-boot", test_one_gpu_boot);
+    qtest_add_func("/vfio-nvgrace/tables/two-gpus", test_two_gpus);
+    qtest_add_func("/vfio-nvgrace/tables/distances-and-hmat",
+                   test_distances_and_hmat);
+
+    return g_test_run();
+}
