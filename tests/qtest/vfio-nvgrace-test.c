@@ -289,6 +289,28 @@ static void test_dt_boot_refuses_driver_managed(void)
     host_cleanup(&h);
 }
 
+/*
+ * NVIDIA's driver matches Generic Initiators only for a GPU at devfn 0.
+ * The device after the GPU stops QEMU once the GPU has realized.
+ */
+static void test_warn_devfn_not_zero(void)
+{
+    g_autofree char *err = NULL;
+    EmulatedHost h;
+
+    host_init(&h);
+    err = host_qemu_fails(&h, "mem=1G",
+                          ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+                          GPU_DEVICE ",addr=02.0 -device no-such-device");
+    g_assert_nonnull(strstr(err, "warning: vfio-pci-nvgrace " GPU_HOST
+                            " at 02.0: NVIDIA's guest driver reads the "
+                            "Generic Initiator entries only for a GPU at "
+                            "device 0 function 0 (behind a "
+                            "pcie-root-port); here it falls back to _DSD "
+                            "nvidia,gpu-mem-pxm-start/count\n"));
+    host_cleanup(&h);
+}
+
 static void test_no_hotplug(void)
 {
     EmulatedHost h;
@@ -329,6 +351,8 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-nvgrace/one-dma-mapping", test_one_dma_mapping);
     qtest_add_func("/vfio-nvgrace/memaddr", test_memaddr);
     qtest_add_func("/vfio-nvgrace/no-hotplug", test_no_hotplug);
+    qtest_add_func("/vfio-nvgrace/warn-devfn-not-zero",
+                   test_warn_devfn_not_zero);
     qtest_add_func("/vfio-nvgrace/refuse/driver-managed-dt-boot",
                    test_dt_boot_refuses_driver_managed);
     for (i = 0; i < ARRAY_SIZE(bad_configs); i++) {
