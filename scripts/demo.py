@@ -1,74 +1,72 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Start QEMU with vfio-pci-nvgrace on the emulated GH200 host and show
-where the GPU's coherent memory landed in guest physical space."""
+"""Boot an arm64 Linux guest with vfio-pci-nvgrace on the emulated GH200
+host (UEFI, ACPI) and show the guest's NUMA nodes before and after its
+driver onlines the GPU memory, and where QEMU put that memory."""
 
-import json
 import os
-import subprocess
+import re
 import sys
-import tempfile
+import time
 
-build = sys.argv[1]
-gpu = "0009:01:00.0"
-size_gib = 96
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "guest"))
+import guest  # noqa: E402
 
-with tempfile.TemporaryDirectory(prefix="nvgrace-demo-") as tmp:
-    backing = os.path.join(tmp, "gpu0-coherent-mem")
-    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    os.environ["NVGRACE_HOST_LIB"] = os.path.join(
-        build, "emulated-host", "libnvgrace-host.so")
-    cmd = [os.path.join(repo, "emulated-host", "nvgrace-host"),
-           "host=%s,model=gh200,mem=%dG,backing=%s" % (gpu, size_gib, backing),
-           os.path.join(build, "qemu-system-aarch64"),
-           "-machine", "virt", "-cpu", "max", "-nodefaults", "-display", "none",
-           "-m", "2G,maxmem=%dG" % (2 + size_gib + 2), "-S", "-smp", "2",
-           "-object", "memory-backend-ram,id=ram0,size=2G",
-           "-numa", "node,nodeid=0,cpus=0-1,memdev=ram0"]
-    for node in range(1, 9):            # the GPU's memory-only nodes
-        cmd += ["-numa", "node,nodeid=%d" % node]
-    cmd += ["-device", "pcie-root-port,id=rp0,chassis=1",
-            "-device", "vfio-pci-nvgrace,host=%s,id=gpu0,bus=rp0,node=1" % gpu,
-            "-qmp", "stdio"]
-    print("$ " + " ".join(cmd[2:]))
-    print("  (on an emulated GH200 host: %s)\n" % " ".join(cmd[:2]))
-    qemu = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True)
+SIZE = "16G"
 
-    def qmp(command, **arguments):
-        msg = {"execute": command}
-        if arguments:
-            msg["arguments"] = arguments
-        qemu.stdin.write(json.dumps(msg) + "\n")
-        qemu.stdin.flush()
-        while True:
-            line = qemu.stdout.readline()
-            if not line:
-                sys.exit("demo: QEMU exited (see its message above)")
-            reply = json.loads(line)
-            if "return" in reply or "error" in reply:
-                return reply.get("return", reply.get("error"))
+# numactl -H's content, from sysfs (the initramfs has no numactl).
+SCRIPT = r"""
+numa_table() {
+    echo "   node  cpus   size MB   free MB"
+    for d in $(ls -d /sys/devices/system/node/node* | sort -t e -k 3 -n); do
+        total=$(sed -n 's/.*MemTotal: *\([0-9]*\) kB/\1/p' $d/meminfo)
+        free=$(sed -n 's/.*MemFree: *\([0-9]*\) kB/\1/p' $d/meminfo)
+        cpus=$(cat $d/cpulist)
+        printf "   %4s  %-5s  %8d  %8d\n" ${d##*node} ${cpus:--} \
+            $((total / 1024)) $((free / 1024))
+    done
+}
+echo "== at boot: the GPU's 8 NUMA nodes exist, without memory"
+numa_table
+echo
+echo "== insmod nvgrace_mem: reads the GPU's _DSD, onlines its memory"
+insmod /lib/modules/nvgrace_mem.ko
+dmesg | grep 'nvgrace_mem: [0-9]' | sed 's/^\[[^]]*\] /   /'
+echo
+numa_table
+echo
+echo "== /proc/iomem"
+grep 'System RAM' /proc/iomem | sed 's/^/   /'
+"""
 
-    qemu.stdout.readline()              # greeting
-    qmp("qmp_capabilities")
-    for dev in qmp("query-memory-devices"):
-        d = dev["data"]
-        end = d["memaddr"] + d["size"] - 1
-        print("GPU %s (%s): %d GiB of coherent memory" %
-              (d["host"], d.get("id", ""), d["size"] >> 30))
-        print("  guest physical 0x%x-0x%x, as RAM (not a BAR)" %
-              (d["memaddr"], end))
-        print("  NUMA nodes %d-%d (memory on node %d), onlined: %s" %
-              (d["node"], d["node"] + d["node-count"] - 1, d["node"],
-               d["online"]))
-    mtree = qmp("human-monitor-command", **{"command-line": "info mtree -f"})
-    print("\ninfo mtree -f, the CPUs' view (RAM only):")
-    system = next(v for v in mtree.split("FlatView #") if 'AS "memory"' in v)
-    for line in system.splitlines():
-        if ", ram)" in line:
-            print(line)
-    qmp("quit")
-    qemu.wait()
-    used = os.stat(backing).st_blocks * 512
-    print("\nHost backing file: %d GiB sparse, %d KiB actually allocated" %
-          (size_gib, used >> 10))
+
+def main():
+    build = sys.argv[1]
+    g = guest.Guest(build)
+    gpu = guest.Gpu(mem=SIZE, online="driver-managed")
+    try:
+        start = time.time()
+        cmd = g.command([gpu], "uefi", 2 * guest.GiB, "INITRD")
+        print("$ nvgrace-host 'host=%s,mem=%s' \\\n    %s\n" %
+              (gpu.host, SIZE, " ".join(cmd[1:]).replace(g.stack + "/", "")
+               .replace(g.tmp + "/", "")))
+        rc, out = g.boot([gpu], "uefi", SCRIPT, ram=2 * guest.GiB)
+        print(out.rstrip())
+        m = re.search(r"node (\d+) base 0x([0-9a-f]+) size 0x([0-9a-f]+)", out)
+        if m:
+            base, size = int(m.group(2), 16), int(m.group(3), 16)
+            print("\nQEMU put the GPU memory at guest physical 0x%x-0x%x "
+                  "(%d GiB) as RAM, NUMA node %s" %
+                  (base, base + size - 1, size >> 30, m.group(1)))
+        used = os.stat(gpu.backing).st_blocks * 512
+        print("\nHost: the GPU's %s backing file has %d KiB allocated (sparse);"
+              " guest booted and ran in %.0f s" %
+              (SIZE, used >> 10, time.time() - start))
+        sys.exit(rc)
+    finally:
+        g.close()
+
+
+if __name__ == "__main__":
+    main()

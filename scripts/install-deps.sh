@@ -18,6 +18,13 @@ codename=${VERSION_CODENAME:-bookworm}
 pkgs="build-essential git pkg-config ninja-build flex bison python3 python3-venv
       libglib2.0-dev libfdt-dev zlib1g-dev dpkg-dev xz-utils ccache
       acpica-tools"
+# The arm64 test guest: its programs and module are cross-built unless the
+# host is arm64.
+case $(uname -m) in
+aarch64|arm64) ;;
+*) pkgs="$pkgs gcc-12-aarch64-linux-gnu binutils-aarch64-linux-gnu
+         libc6-dev-arm64-cross" ;;
+esac
 # meson >= 1.5 and pycotap: bookworm has them only in backports.
 bpo_pkgs="meson python3-pycotap"
 

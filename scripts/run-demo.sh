@@ -1,13 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Build what is missing, then start QEMU with vfio-pci-nvgrace on the
-# emulated GH200 host and print where the GPU memory landed.
+# Build what is missing (QEMU with the series, the emulated host, the arm64
+# test guest), then boot the guest with vfio-pci-nvgrace on the emulated
+# GH200 host and show its NUMA nodes and where the GPU memory landed.
 set -eu
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=${NVGRACE_BUILD:-$repo/build}
 
+echo "== building QEMU and the emulated host (first run: about 15 minutes)"
 "$repo/scripts/build-all.sh" "$build"
+echo "== making the arm64 guest (first run: downloads Debian's kernel)"
+"$repo/guest/build-guest.sh" "$build"
 echo
 python3 "$repo/scripts/demo.py" "$build"

@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A real arm64 Linux guest sees and uses vfio-pci-nvgrace memory.
+
+boot_test.py BUILD [TEST...]: boots Debian's arm64 kernel on the emulated
+host (guest/guest.py) with device-tree and with UEFI/ACPI boot, with each
+onlining policy, and checks what the guest sees: its NUMA nodes, /proc/iomem,
+the memory the reference module (guest/module) onlines, and data between
+the guest and the host's backing file.  Each test prints the guest's node
+table.
+"""
+
+import os
+import re
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import guest  # noqa: E402
+from guest import GiB, MiB, Gpu  # noqa: E402
+
+BUILD = None
+
+# Linux reserves a struct page (64 bytes) per 4 KiB page of a node's boot
+# memory from that node itself, 1/64 of it, plus a few MiB of per-node data
+# (NODE_DATA, also for the memory-less nodes it hosts, and page tables).
+MEMMAP_FRACTION = 64
+NODE_SLACK = 8 * MiB
+# arm64 Linux's default swiotlb, taken from the top of RAM below 4 GiB when
+# the guest has RAM above 4 GiB.
+SWIOTLB = 64 * MiB
+
+
+def node_total_range(size):
+    return size - size // MEMMAP_FRACTION - NODE_SLACK, size
+
+
+class GuestCase(unittest.TestCase):
+    def setUp(self):
+        self.guest = guest.Guest(BUILD)
+
+    def tearDown(self):
+        self.guest.close()
+
+    def boot(self, gpus, firmware, script, **kw):
+        rc, out = self.guest.boot(gpus, firmware, script, **kw)
+        # The node table at boot: what the script prints before any "---".
+        nodes = guest.parse_nodes(out.split("--- ")[0])
+        print("\n%s, %s:\n%s" % (self.id().split(".")[-1], firmware,
+                                 guest.format_nodes(nodes)))
+        self.assertEqual(rc, 0, "the guest's test script failed:\n" + out)
+        return nodes, out
+
+    def assertNodeTotal(self, nodes, node, size, reserved=0):
+        low, high = node_total_range(size)
+        low -= reserved
+        total = nodes[node]["total_kib"] * 1024
+        self.assertTrue(low <= total <= high,
+                        "node %d has %d MiB, expected %d-%d MiB" %
+                        (node, total // MiB, low // MiB, high // MiB))
+
+    def assertBootNode0(self, nodes, ram=1 * GiB):
+        # Node 0 keeps its CPUs and its RAM (UEFI keeps a few MiB more).
+        self.assertEqual(nodes[0]["cpus"], "0-1")
+        self.assertGreaterEqual(nodes[0]["total_kib"] * 1024,
+                                ram - ram // MEMMAP_FRACTION - 48 * MiB)
+
+    def online_at_boot(self, firmware):
+        gpu = Gpu(online="boot")
+        nodes, out = self.boot([gpu], firmware,
+                               guest.NODE_TABLE + "cat /proc/iomem\n")
+        self.assertBootNode0(nodes)
+        self.assertNodeTotal(nodes, 1, guest.size_bytes(gpu.mem))
+        self.assertEqual(nodes[1]["cpus"], "")
+        base = self.guest_base(gpu)
+        self.assertIn("%08x-%08x : System RAM" %
+                      (base, base + guest.size_bytes(gpu.mem) - 1), out)
+        return nodes
+
+    def guest_base(self, gpu):
+        # The first GPU sits at the start of device memory, after 1 GiB of
+        # RAM at 0x40000000, unless memaddr says otherwise.
+        return gpu.memaddr or 0x40000000 + 1 * GiB
+
+
+class OnlineAtBootTest(GuestCase):
+    """online=boot: the memory is boot RAM of the GPU's first node."""
+
+    def test_1_dt_boot_online_at_boot(self):
+        nodes = self.online_at_boot("dt")
+        # Linux's device-tree NUMA binding makes nodes only of CPUs and
+        # memory: the GPU's other (MIG) nodes exist only under ACPI.
+        self.assertEqual(sorted(nodes), [0, 1])
+
+    def test_2_uefi_acpi_online_at_boot(self):
+        nodes = self.online_at_boot("uefi")
+        # Generic Initiator entries make the MIG nodes, without memory.
+        self.assertEqual(sorted(nodes), list(range(9)))
+        for n in range(2, 9):
+            self.assertEqual(nodes[n]["total_kib"], 0)
+
+
+MODULE_LINE = re.compile(r"nvgrace_mem: (\S+): node (\d+) base 0x([0-9a-f]+) "
+                         r"size 0x([0-9a-f]+) (online movable|already online)")
+
+# Over the seed: pattern(seed, i) = (seed * K) ^ i, 64-bit little-endian,
+# where i is the word's guest physical address / 8 (guest/gpumem/gpumem.c).
+PATTERN_K = 0x9E3779B97F4A7C15
+PAGE = 4096
+WORDS = PAGE // 8
+# The words 0..511 of a page, for a whole page's pattern at once: the index
+# of a page's first word has its low 9 bits clear, so each word of the page
+# is (seed * K ^ first) ^ j.
+PAGE_INDEX = int.from_bytes(b"".join(j.to_bytes(8, "little")
+                                     for j in range(WORDS)), "little")
+ONES = int.from_bytes(b"\x01" + b"\x00" * 7, "little")
+WORD_SPREAD = sum(ONES << (64 * j) for j in range(WORDS))
+
+
+def page_pattern(seed, phys):
+    c = ((seed * PATTERN_K) & (2 ** 64 - 1)) ^ (phys // 8)
+    return ((c * WORD_SPREAD) ^ PAGE_INDEX).to_bytes(PAGE, "little")
+
+
+def write_pattern(path, base, size, seed):
+    with open(path, "wb") as f:
+        for off in range(0, size, PAGE):
+            f.write(page_pattern(seed, base + off))
+
+
+def classify_pages(path, base, size, seeds):
+    """How many pages of the file hold each seed's pattern, and the offsets
+    of the pages that hold neither."""
+    counts = dict.fromkeys(seeds, 0)
+    other = []
+    with open(path, "rb") as f:
+        for off in range(0, size, PAGE):
+            page = f.read(PAGE)
+            for seed in seeds:
+                if page == page_pattern(seed, base + off):
+                    counts[seed] += 1
+                    break
+            else:
+                other.append(off)
+    return counts, other
+
+
+def kv_lines(text, first_key):
+    """The key=value words of each line that starts with first_key=."""
+    return [dict(w.split("=", 1) for w in line.split())
+            for line in text.splitlines()
+            if line.startswith(first_key + "=")]
+
+
+class DriverManagedTest(GuestCase):
+    """online=driver-managed: the guest's driver (guest/module, doing what
+    NVIDIA's driver does) adds the memory itself, under UEFI/ACPI."""
+
+    def gpumem_nodes(self, text):
+        return {int(n["node"]): n for n in kv_lines(text, "node")
+                if "movable_kib" in n}
+
+    def test_3_uefi_acpi_driver_managed(self):
+        gpu = Gpu(online="driver-managed")
+        size = guest.size_bytes(gpu.mem)
+        base = self.guest_base(gpu)
+        nodes, out = self.boot([gpu], "uefi", guest.NODE_TABLE + """
+echo "--- iomem before"
+grep 'System RAM' /proc/iomem
+insmod /lib/modules/nvgrace_mem.ko
+dmesg | grep 'nvgrace_mem: .*:'
+echo "--- after"
+gpumem nodes
+grep 'System RAM' /proc/iomem
+""")
+        before, after = out.split("--- after")
+        nodes = guest.parse_nodes(before)
+        iomem_before = before.split("--- iomem before")[1]
+        # Before: the GPU's nodes exist, own nothing, and no System RAM is
+        # where QEMU put the memory.
+        self.assertEqual(sorted(nodes), list(range(9)))
+        for n in range(1, 9):
+            self.assertEqual(nodes[n]["total_kib"], 0)
+        for start, end in re.findall(r"([0-9a-f]+)-([0-9a-f]+) : System RAM",
+                                     iomem_before):
+            self.assertTrue(int(end, 16) < base or
+                            int(start, 16) >= base + size)
+        # The module found the _DSD under the root port and onlined it all.
+        m = MODULE_LINE.search(out)
+        self.assertIsNotNone(m, out)
+        self.assertEqual(m.groups(), ("0000:01:00.0", "1", "%x" % base,
+                                      "%x" % size, "online movable"))
+        print("guest: " + m.group(0))
+        after_nodes = self.gpumem_nodes(after)
+        self.assertEqual(int(after_nodes[1]["total_kib"]) * 1024, size)
+        self.assertEqual(int(after_nodes[1]["movable_kib"]) * 1024, size)
+        for n in range(2, 9):
+            self.assertEqual(int(after_nodes[n]["total_kib"]), 0)
+        # /proc/iomem: the window is System RAM (NVIDIA), in pieces.
+        pieces = sorted((int(a, 16), int(b, 16)) for a, b in re.findall(
+            r"([0-9a-f]+)-([0-9a-f]+) : System RAM \(NVIDIA\)", after))
+        self.assertEqual(pieces[0][0], base)
+        self.assertEqual(pieces[-1][1], base + size - 1)
+        for (_, end), (start, _) in zip(pieces, pieces[1:]):
+            self.assertEqual(end + 1, start)
+
+    def test_4_data_end_to_end(self):
+        gpu = Gpu(online="driver-managed")
+        size = guest.size_bytes(gpu.mem)
+        base = self.guest_base(gpu)
+        host_seed, guest_seed = 0x686f7374, 0x67756573
+        gpu.backing = os.path.join(self.guest.tmp, "gpu0.mem")
+        write_pattern(gpu.backing, base, size, host_seed)
+        nodes, out = self.boot([gpu], "uefi", guest.NODE_TABLE + """
+echo "--- host pattern"
+gpumem devmem-check 0x%x %d %d
+insmod /lib/modules/nvgrace_mem.ko
+echo "--- guest pattern"
+gpumem node-fill 1 %d
+""" % (base, size, host_seed, guest_seed))
+        # The guest reads what the host wrote before boot, all of it.
+        read = kv_lines(out.split("--- host pattern")[1], "verified")[0]
+        self.assertEqual(int(read["verified"]), size // 8)
+        self.assertEqual(int(read["errors"]), 0)
+        # It fills its GPU node with its own pattern ...
+        fill = out.split("--- guest pattern")[1]
+        written = kv_lines(fill, "bytes")[0]
+        checked = kv_lines(fill, "verified")[0]
+        self.assertEqual(int(checked["errors"]), 0)
+        self.assertEqual(int(checked["moved"]), 0)
+        self.assertGreaterEqual(int(written["min_phys"], 16), base)
+        self.assertLess(int(written["max_phys"], 16), base + size)
+        # ... and the host's file holds exactly that: each page holds the
+        # guest's pattern (a page the guest wrote) or still the host's.
+        self.assertEqual(os.path.getsize(gpu.backing), size)
+        counts, other = classify_pages(gpu.backing, base, size,
+                                       [guest_seed, host_seed])
+        print("host: %d pages with the guest's pattern, %d with the host's, "
+              "%d other" % (counts[guest_seed], counts[host_seed],
+                            len(other)))
+        self.assertEqual(counts[guest_seed], int(written["pages"]))
+        self.assertEqual(other, [], "pages changed by neither: %s" %
+                         ", ".join("0x%x" % (base + o) for o in other[:16]))
+
+
+class TwoGpuTest(GuestCase):
+    def test_5_two_gpus_both_policies(self):
+        # Linux on this guest has 16 NUMA nodes: 4 per GPU here.
+        gpus = [Gpu(host="0009:01:00.0", mem="1G", node=1, node_count=4,
+                    online="driver-managed"),
+                Gpu(host="0009:02:00.0", mem="2G", node=5, node_count=4,
+                    online="boot")]
+        nodes, out = self.boot(gpus, "uefi", guest.NODE_TABLE + """
+echo "--- insmod"
+insmod /lib/modules/nvgrace_mem.ko
+dmesg | grep 'nvgrace_mem: .*:'
+gpumem nodes
+""")
+        nodes = guest.parse_nodes(out.split("--- insmod")[0])
+        self.assertEqual(sorted(nodes), list(range(9)))
+        # At boot: GPU 2's memory on node 5, GPU 1's not yet.  GPU 2's
+        # memory (0xc0000000-0x13fffffff) is the guest's only RAM above
+        # 4 GiB, so Linux also puts its 64 MiB swiotlb bounce buffer at
+        # its top below 4 GiB, i.e. on node 5.
+        self.assertNodeTotal(nodes, 5, 2 * GiB, reserved=SWIOTLB)
+        for n in (1, 2, 3, 4, 6, 7, 8):
+            self.assertEqual(nodes[n]["total_kib"], 0)
+        # The module finds both _DSDs behind their root ports (devfn 0),
+        # onlines GPU 1's memory and leaves GPU 2's, already online.
+        lines = {m.group(1): m.groups() for m in MODULE_LINE.finditer(out)}
+        print("guest: " + "\nguest: ".join(m.group(0) for m in
+                                            MODULE_LINE.finditer(out)))
+        self.assertEqual(lines["0000:01:00.0"][1:],
+                         ("1", "%x" % 0x80000000, "%x" % GiB,
+                          "online movable"))
+        self.assertEqual(lines["0000:02:00.0"][1:],
+                         ("5", "%x" % 0xc0000000, "%x" % (2 * GiB),
+                          "already online"))
+        after = {int(n["node"]): n for n in kv_lines(out, "node")
+                 if "movable_kib" in n}
+        self.assertEqual(int(after[1]["movable_kib"]) * 1024, GiB)
+        self.assertEqual(int(after[5]["movable_kib"]), 0)
+
+
+def main():
+    global BUILD
+    BUILD = sys.argv[1]
+    unittest.main(argv=[sys.argv[0], "-v"] + sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# fetch-guest.sh DIR: the arm64 guest stack, from Debian's archive, into DIR:
+#   DIR/Image, DIR/busybox        Debian's arm64 kernel and busybox-static
+#   DIR/modules/                  the kernel's modules tree
+#   DIR/headers/                  its headers, ready for out-of-tree modules
+#   DIR/AAVMF_CODE.fd, DIR/AAVMF_VARS.fd   edk2 from trixie (bookworm's
+#                                 edk2 reports memory SRAT does not cover)
+# The .deb files are cached in DIR/debs and checked against the SHA256SUMS
+# written there when they were downloaded (apt checked them against the
+# archive's signed indexes).  Exits with status 77 when the archive cannot
+# serve a package, so that tests skip loudly.
+set -eu
+
+mkdir -p "$1"
+dir=$(cd "$1" && pwd)     # apt takes relative paths from /
+debs=$dir/debs
+apt_dir=$dir/apt
+host_arch=$(dpkg --print-architecture)
+rm -rf "$apt_dir/cache"
+mkdir -p "$debs" "$apt_dir/lists/partial"
+
+if [ -f "$dir/.complete" ] &&
+   (cd "$debs" && sha256sum --quiet -c SHA256SUMS 2>/dev/null); then
+    exit 0
+fi
+rm -f "$dir/.complete"
+
+# A private apt configuration: no change to the machine's sources or
+# architectures, and no root needed.
+cat >"$apt_dir/sources.list" <<LIST
+deb http://deb.debian.org/debian bookworm main
+deb http://deb.debian.org/debian-security bookworm-security main
+deb http://deb.debian.org/debian bookworm-updates main
+deb http://deb.debian.org/debian trixie main
+LIST
+cat >"$apt_dir/preferences" <<PREF
+Package: *
+Pin: release n=trixie
+Pin-Priority: 100
+PREF
+set -- -o Dir::Etc::SourceList="$apt_dir/sources.list" \
+       -o Dir::Etc::SourceParts=/dev/null \
+       -o Dir::Etc::Preferences="$apt_dir/preferences" \
+       -o Dir::Etc::PreferencesParts=/dev/null \
+       -o Dir::State::Lists="$apt_dir/lists" \
+       -o Dir::Cache="$apt_dir/cache" \
+       -o APT::Architectures::=arm64 -o APT::Architectures::="$host_arch" \
+       -o APT::Sandbox::User="$(id -un)" -q
+
+echo "fetch-guest: reading Debian's package indexes"
+apt-get "$@" update >"$apt_dir/update.log" 2>&1 || {
+    tail -5 "$apt_dir/update.log" >&2
+    echo "fetch-guest: the Debian archive cannot be reached" >&2
+    exit 77
+}
+
+# The kernel ABI changes with security updates: take the one the
+# metapackage points at today.
+abi=$(apt-cache "$@" depends linux-image-arm64:arm64 |
+      sed -n 's/.*Depends: linux-image-\([0-9][^:]*\)-arm64.*/\1/p' | head -1)
+[ -n "$abi" ] || { echo "fetch-guest: no linux-image-arm64" >&2; exit 77; }
+kbuild=$(apt-cache "$@" depends "linux-headers-$abi-common" |
+         sed -n 's/.*Depends: \(linux-kbuild-[0-9.]*\).*/\1/p' | head -1)
+[ -n "$kbuild" ] || kbuild=$(apt-cache "$@" depends \
+    "linux-headers-$abi-arm64:arm64" |
+    sed -n 's/.*Depends: \(linux-kbuild-[0-9.]*\).*/\1/p' | head -1)
+
+pkgs="linux-image-$abi-arm64:arm64 linux-headers-$abi-arm64:arm64
+      linux-headers-$abi-common $kbuild:$host_arch busybox-static:arm64
+      qemu-efi-aarch64/trixie"
+echo "fetch-guest: downloading" $pkgs
+rm -f "$debs"/*.deb
+(cd "$debs" && apt-get "$@" download $pkgs) >"$apt_dir/download.log" 2>&1 || {
+    tail -5 "$apt_dir/download.log" >&2
+    echo "fetch-guest: the archive did not serve the guest packages" >&2
+    exit 77
+}
+(cd "$debs" && sha256sum ./*.deb >SHA256SUMS)
+
+rm -rf "$dir/root"
+for deb in "$debs"/*.deb; do
+    dpkg-deb -x "$deb" "$dir/root"
+done
+root=$dir/root
+cp "$root/boot/vmlinuz-$abi-arm64" "$dir/Image"
+cp "$root/bin/busybox" "$dir/busybox"
+rm -rf "$dir/modules"
+mv "$root/lib/modules/$abi-arm64" "$dir/modules"
+cp "$root/usr/share/AAVMF/AAVMF_CODE.no-secboot.fd" "$dir/AAVMF_CODE.fd"
+cp "$root/usr/share/AAVMF/AAVMF_VARS.fd" "$dir/AAVMF_VARS.fd"
+
+# The headers' Makefile names the -common tree by its installed path.
+rm -rf "$dir/headers"
+mv "$root/usr/src/linux-headers-$abi-arm64" "$dir/headers"
+common=$(cd "$root/usr/src/linux-headers-$abi-common" && pwd)
+sed -i "s|/usr/src/linux-headers-$abi-common|$common|" "$dir/headers/Makefile"
+# Its scripts and tools are the host's kbuild tools, unpacked under root/.
+for link in scripts tools; do
+    ln -sfn "$root/usr/lib/$kbuild/$link" "$dir/headers/$link"
+done
+echo "$abi" >"$dir/kernel-abi"
+touch "$dir/.complete"
+echo "fetch-guest: guest stack for Linux $abi-arm64 ready in $dir"

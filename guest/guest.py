@@ -1,0 +1,176 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Boot the arm64 test guest on the emulated host and collect what it saw.
+
+A guest is Debian's arm64 kernel with a busybox initramfs (guest/init) to
+which each boot appends /test.sh.  QEMU runs with vfio-pci-nvgrace GPUs on
+the emulated host, under KVM on an arm64 host that has it and TCG
+elsewhere, booting the kernel directly (device tree) or through edk2
+(UEFI, ACPI).  The output of /test.sh comes back as text.
+"""
+
+import dataclasses
+import os
+import platform
+import re
+import shutil
+import subprocess
+import tempfile
+
+import initramfs
+
+GUEST_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(GUEST_DIR)
+
+GiB = 1 << 30
+MiB = 1 << 20
+
+
+def size_bytes(text):
+    units = {"M": MiB, "G": GiB}
+    return int(text[:-1]) * units[text[-1]] if text[-1] in units else int(text)
+
+
+@dataclasses.dataclass
+class Gpu:
+    """One emulated GPU and its vfio-pci-nvgrace device."""
+    host: str = "0009:01:00.0"
+    mem: str = "1G"
+    node: int = 1
+    node_count: int = 8
+    online: str = "driver-managed"
+    root_port: bool = True      # behind a pcie-root-port, at devfn 0
+    memaddr: int = None
+    model: str = "gh200"
+    backing: str = None         # set by Guest.boot()
+
+
+class GuestError(Exception):
+    pass
+
+
+class Guest:
+    def __init__(self, build):
+        self.build = os.path.abspath(build)
+        self.stack = os.path.join(self.build, "guest")
+        self.qemu = os.path.join(self.build, "qemu-system-aarch64")
+        self.host_lib = os.path.join(self.build, "emulated-host",
+                                     "libnvgrace-host.so")
+        self.tmp = tempfile.mkdtemp(prefix="nvgrace-guest-")
+
+    def close(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def accel(self):
+        """KVM where the host is arm64 and has it, else TCG."""
+        if platform.machine() in ("aarch64", "arm64") and \
+                os.access("/dev/kvm", os.R_OK | os.W_OK):
+            return ["-accel", "kvm", "-cpu", "host"]
+        return ["-accel", "tcg", "-cpu", "max,pauth-impdef=on"]
+
+    def command(self, gpus, firmware, ram, initrd, extra=()):
+        """The QEMU command line, as a user would type it."""
+        nodes = sorted({n for g in gpus
+                        for n in range(g.node, g.node + g.node_count)})
+        maxmem = ram + sum(size_bytes(g.mem) for g in gpus) + 2 * GiB
+        if any(g.memaddr for g in gpus):
+            maxmem += sum(size_bytes(g.mem) for g in gpus)
+        cmd = [self.qemu, "-machine", "virt"] + self.accel() + [
+            "-smp", "2", "-m", "%dM,maxmem=%dM" % (ram // MiB, maxmem // MiB),
+            "-object", "memory-backend-ram,id=m0,size=%dM" % (ram // MiB),
+            "-numa", "node,nodeid=0,cpus=0-1,memdev=m0"]
+        for n in nodes:
+            cmd += ["-numa", "node,nodeid=%d" % n]
+        for i, g in enumerate(gpus):
+            dev = "vfio-pci-nvgrace,host=%s,id=gpu%d,node=%d,node-count=%d," \
+                  "online=%s" % (g.host, i, g.node, g.node_count, g.online)
+            if g.root_port:
+                cmd += ["-device", "pcie-root-port,id=rp%d,chassis=%d" %
+                        (i, i + 1)]
+                dev += ",bus=rp%d" % i
+            if g.memaddr:
+                dev += ",memaddr=0x%x" % g.memaddr
+            cmd += ["-device", dev]
+        # nokaslr: the kernel's image stays in node 0's RAM, where the tests
+        # measure the GPU's nodes as the only users of theirs.
+        append = "console=ttyAMA0 panic=-1 rdinit=/init loglevel=4 nokaslr"
+        cmd += ["-nodefaults", "-display", "none", "-serial", "stdio",
+                "-no-reboot", "-kernel", os.path.join(self.stack, "Image"),
+                "-initrd", initrd]
+        if firmware == "uefi":
+            vars_copy = os.path.join(self.tmp, "AAVMF_VARS.fd")
+            shutil.copyfile(os.path.join(self.stack, "AAVMF_VARS.fd"),
+                            vars_copy)
+            cmd += ["-drive", "if=pflash,format=raw,unit=0,readonly=on,"
+                    "file=" + os.path.join(self.stack, "AAVMF_CODE.fd"),
+                    "-drive", "if=pflash,format=raw,unit=1,file=" + vars_copy]
+            append += " acpi=force"
+        elif firmware != "dt":
+            raise ValueError(firmware)
+        return cmd + ["-append", append] + list(extra)
+
+    def host_spec(self, gpus):
+        return ";".join("host=%s,model=%s,mem=%s,backing=%s" %
+                        (g.host, g.model, g.mem, g.backing) for g in gpus)
+
+    def boot(self, gpus, firmware, script, ram=1 * GiB, timeout=300,
+             extra=()):
+        """Boot, run @script as /test.sh, return (rc, output of the script).
+
+        Each GPU's memory is the file g.backing (created sparse if unset)."""
+        for i, g in enumerate(gpus):
+            if not g.backing:
+                g.backing = os.path.join(self.tmp, "gpu%d.mem" % i)
+        initrd = os.path.join(self.tmp, "initrd")
+        with open(os.path.join(self.stack, "base.cpio"), "rb") as f:
+            base = f.read()
+        with open(initrd, "wb") as f:
+            f.write(base + initramfs.cpio_file("test.sh", script.encode()))
+        env = dict(os.environ, LD_PRELOAD=self.host_lib,
+                   NVGRACE_HOST=self.host_spec(gpus))
+        cmd = self.command(gpus, firmware, ram, initrd, extra)
+        self.last_command = cmd
+        try:
+            res = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL,
+                                 capture_output=True, timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            raise GuestError("guest did not finish in %d s; console:\n%s" %
+                             (timeout, (e.stdout or b"").decode(
+                                 errors="replace")[-3000:]))
+        out = res.stdout.decode(errors="replace").replace("\r", "")
+        m = re.search(r"nvgrace-guest: begin\n(.*)nvgrace-guest: end rc=(\d+)",
+                      out, re.S)
+        if not m:
+            raise GuestError("QEMU exited with %d before the guest reported;"
+                             "\nstderr: %s\nconsole:\n%s" %
+                             (res.returncode, res.stderr.decode()[-2000:],
+                              out[-4000:]))
+        return int(m.group(2)), m.group(1)
+
+
+# Shell for /test.sh: one line per online node, key=value words.
+NODE_TABLE = r"""
+for d in /sys/devices/system/node/node*; do
+    n=${d##*node}
+    total=$(sed -n 's/.*MemTotal: *\([0-9]*\) kB/\1/p' $d/meminfo)
+    echo "node=$n cpus=$(cat $d/cpulist) total_kib=$total"
+done
+"""
+
+
+def parse_nodes(text):
+    """{node: {'cpus': str, 'total_kib': int}} from NODE_TABLE's lines."""
+    nodes = {}
+    for line in text.splitlines():
+        if line.startswith("node="):
+            kv = dict(w.split("=", 1) for w in line.split())
+            nodes[int(kv["node"])] = {"cpus": kv["cpus"],
+                                      "total_kib": int(kv["total_kib"])}
+    return nodes
+
+
+def format_nodes(nodes):
+    lines = ["node  cpus   MemTotal"]
+    for n in sorted(nodes):
+        lines.append("%4d  %-5s  %7d MiB" % (n, nodes[n]["cpus"] or "-",
+                                            nodes[n]["total_kib"] // 1024))
+    return "\n".join(lines)
