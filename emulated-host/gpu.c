@@ -25,6 +25,23 @@
 #define GB200_DEVICE_ID         0x2941
 #define DEFAULT_GROUP_BASE      100
 #define PCIE_CAP                0x40
+#define DVSEC_CAP               0x100
+
+/*
+ * Linux drivers/vfio/pci/nvgrace-gpu/main.c: usemem is rounded down to
+ * MEMBLK_SIZE, "a hardwired ABI value between the GPU FW and VFIO driver",
+ * on GPUs with the MIG hardware bug, which also get a 1 GiB resmem.  The
+ * bug is absent where NVIDIA's DVSEC (id 3) has bit 0 set at offset 0xA:
+ * Blackwell.
+ */
+#define MEMBLK_SIZE             (512ULL << 20)
+#define RESMEM_SIZE             (1ULL << 30)
+#define GPU_CAP_DVSEC_REGISTER  3
+#define DVSEC_BITMAP_OFFSET     0xa
+#define MIG_SUPPORTED_WITH_CACHED_RESMEM 1
+#define PCI_BAR_MEM_64_PREFETCH 0xc
+#define PCI_BASE_ADDRESS_2      0x18
+#define PCI_BASE_ADDRESS_4      0x20
 
 struct emu_host emu;
 
@@ -113,6 +130,53 @@ static void gpu_init_config(struct emu_gpu *gpu)
     put16(w + PCIE_CAP + 0x08, 0xffff); /* device control */
     put16(w + PCIE_CAP + 0x10, 0xffff); /* link control */
     put16(w + PCIE_CAP + 0x28, 0xffff); /* device control 2 */
+
+    if (gpu->device_id == GB200_DEVICE_ID) {
+        /* DVSEC: vendor NVIDIA, id 3, MIG with cached resmem supported */
+        put32(c + DVSEC_CAP, 0x23 | 1u << 16);
+        put32(c + DVSEC_CAP + 4, PCI_VENDOR_ID_NVIDIA | 0xcu << 20);
+        put16(c + DVSEC_CAP + 8, GPU_CAP_DVSEC_REGISTER);
+        put16(c + DVSEC_CAP + DVSEC_BITMAP_OFFSET,
+              MIG_SUPPORTED_WITH_CACHED_RESMEM);
+    }
+}
+
+static uint64_t pow2_roundup(uint64_t v)
+{
+    uint64_t p = 1;
+
+    while (p < v) {
+        p <<= 1;
+    }
+    return p;
+}
+
+/* The fake BARs' sizes, as nvgrace_gpu_init_nvdev_struct() computes them. */
+static int gpu_init_upstream_bars(struct emu_gpu *gpu, char *err,
+                                  size_t errlen)
+{
+    bool mig_hw_bug = gpu->device_id != GB200_DEVICE_ID;
+    uint64_t resmem = mig_hw_bug ? RESMEM_SIZE : 0;
+
+    if (gpu->mem_size <= resmem) {
+        snprintf(err, errlen, "%s: mem=%" PRIu64 " leaves no usemem", gpu->host,
+                 gpu->mem_size);
+        return -1;
+    }
+    gpu->usemem_len = gpu->mem_size - resmem;
+    gpu->usemem_bar = pow2_roundup(gpu->usemem_len);
+    if (!mig_hw_bug) {
+        return 0;
+    }
+    gpu->usemem_len &= ~(MEMBLK_SIZE - 1);
+    if (!gpu->usemem_len) {
+        snprintf(err, errlen, "%s: usemem is 0 after rounding down to 512M",
+                 gpu->host);
+        return -1;
+    }
+    gpu->resmem_len = gpu->mem_size - gpu->usemem_len;
+    gpu->resmem_bar = pow2_roundup(gpu->resmem_len);
+    return 0;
 }
 
 static int gpu_open_backing(struct emu_gpu *gpu, const char *path,
@@ -202,6 +266,12 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
                 return -1;
             }
             gpu->coherent_region = !strcmp(val, "on");
+        } else if (!strcmp(tok, "abi")) {
+            if (strcmp(val, "region") && strcmp(val, "bar")) {
+                snprintf(err, errlen, "abi=%s: expected region or bar", val);
+                return -1;
+            }
+            gpu->upstream_bar = !strcmp(val, "bar");
         } else if (!strcmp(tok, "backing")) {
             backing = val;
         } else if (!strcmp(tok, "group")) {
@@ -214,7 +284,7 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
             }
         } else {
             snprintf(err, errlen, "unknown key '%s' (host, model, mem, "
-                     "coherent, backing, group)", tok);
+                     "abi, coherent, backing, group)", tok);
             return -1;
         }
     }
@@ -234,6 +304,13 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
     strcpy(gpu->sysfs, "/sys/bus/pci/devices/");
     strcat(gpu->sysfs, gpu->host);
     gpu_init_config(gpu);
+    if (gpu->upstream_bar) {
+        /* The upstream driver has no device-specific region. */
+        gpu->coherent_region = false;
+        if (gpu_init_upstream_bars(gpu, err, errlen)) {
+            return -1;
+        }
+    }
     if (gpu_open_backing(gpu, backing, err, errlen)) {
         return -1;
     }
@@ -307,6 +384,7 @@ struct emu_gpu *emu_gpu_by_name(const char *name)
 void emu_gpu_reset(struct emu_gpu *gpu)
 {
     put16(gpu->config + 0x04, 0);
+    memset(gpu->bar_val, 0, sizeof(gpu->bar_val));
     gpu->resets++;
 }
 
@@ -319,9 +397,59 @@ uint64_t emu_region_size(const struct emu_gpu *gpu, unsigned index)
         return EMU_CONFIG_SIZE;
     case EMU_REGION_COHERENT:
         return gpu->coherent_region ? gpu->mem_size : 0;
+    case EMU_REGION_BAR2:
+        return gpu->resmem_bar;
+    case EMU_REGION_BAR4:
+        return gpu->usemem_bar;
     default:
         return 0;
     }
+}
+
+/* The bytes of a memory region that exist (the sparse-mmap area). */
+uint64_t emu_region_real_size(const struct emu_gpu *gpu, unsigned index)
+{
+    switch (index) {
+    case EMU_REGION_BAR2:
+        return gpu->resmem_len;
+    case EMU_REGION_BAR4:
+        return gpu->usemem_len;
+    default:
+        return emu_region_size(gpu, index);
+    }
+}
+
+/* Where a memory region starts in the GPU's backing: resmem follows usemem. */
+uint64_t emu_region_backing_offset(const struct emu_gpu *gpu, unsigned index)
+{
+    return index == EMU_REGION_BAR2 ? gpu->usemem_len : 0;
+}
+
+/* Which fake BAR register (0: BAR2/3, 1: BAR4/5) holds config byte @off. */
+static int fake_bar_at(const struct emu_gpu *gpu, uint64_t off,
+                       uint64_t *size)
+{
+    if (off >= PCI_BASE_ADDRESS_2 && off < PCI_BASE_ADDRESS_2 + 8 &&
+        gpu->resmem_bar) {
+        *size = gpu->resmem_bar;
+        return 0;
+    }
+    if (off >= PCI_BASE_ADDRESS_4 && off < PCI_BASE_ADDRESS_4 + 8 &&
+        gpu->usemem_bar) {
+        *size = gpu->usemem_bar;
+        return 1;
+    }
+    return -1;
+}
+
+/* As nvgrace_gpu_read_config_emu(): the size mask and 64-bit prefetchable. */
+static uint8_t fake_bar_read(const struct emu_gpu *gpu, uint64_t off)
+{
+    uint64_t size, v;
+    int bar = fake_bar_at(gpu, off, &size);
+
+    v = (gpu->bar_val[bar] & ~(size - 1)) | PCI_BAR_MEM_64_PREFETCH;
+    return v >> (8 * ((off - PCI_BASE_ADDRESS_2) % 8));
 }
 
 /* A host without the coherent-memory region is a plain vfio-pci GPU. */
@@ -332,10 +460,18 @@ unsigned emu_num_regions(const struct emu_gpu *gpu)
 
 int emu_config_read(struct emu_gpu *gpu, void *buf, size_t len, uint64_t off)
 {
+    uint64_t size;
+    size_t i;
+
     if (off >= EMU_CONFIG_SIZE || len > EMU_CONFIG_SIZE - off) {
         return -EINVAL;
     }
     memcpy(buf, gpu->config + off, len);
+    for (i = 0; i < len; i++) {
+        if (fake_bar_at(gpu, off + i, &size) >= 0) {
+            ((uint8_t *)buf)[i] = fake_bar_read(gpu, off + i);
+        }
+    }
     return len;
 }
 
@@ -350,7 +486,17 @@ int emu_config_write(struct emu_gpu *gpu, const void *buf, size_t len,
     }
     for (i = 0; i < len; i++) {
         uint8_t m = gpu->config_wmask[off + i];
+        uint64_t size;
+        int bar = fake_bar_at(gpu, off + i, &size);
 
+        if (bar >= 0) {
+            /* Stored as written; reads apply the size mask. */
+            unsigned shift = 8 * ((off + i - PCI_BASE_ADDRESS_2) % 8);
+
+            gpu->bar_val[bar] &= ~(0xffULL << shift);
+            gpu->bar_val[bar] |= (uint64_t)b[i] << shift;
+            continue;
+        }
         gpu->config[off + i] = (gpu->config[off + i] & ~m) | (b[i] & m);
     }
     return len;

@@ -367,6 +367,8 @@ static ssize_t device_rw(struct emu_gpu *gpu, void *buf, size_t len,
     unsigned index = EMU_REGION_INDEX(off);
     uint64_t roff = off & EMU_REGION_MASK;
     uint64_t size = emu_region_size(gpu, index);
+    uint64_t real;
+    ssize_t done = 0;
     int fd;
 
     if (off < 0 || !size || roff >= size) {
@@ -386,9 +388,26 @@ static ssize_t device_rw(struct emu_gpu *gpu, void *buf, size_t len,
         fd = gpu->mem_fd;
         break;
     }
+    real = emu_region_real_size(gpu, index);
+    if (roff >= real) {
+        /* A fake BAR past its memory: reads give ~0, writes are dropped. */
+        if (!write) {
+            memset(buf, 0xff, len);
+        }
+        return len;
+    }
+    if (len > real - roff) {
+        done = device_rw(gpu, (char *)buf + (real - roff), len - (real - roff),
+                         off + (real - roff), write);
+        if (done < 0) {
+            return done;
+        }
+        len = real - roff;
+    }
+    roff += emu_region_backing_offset(gpu, index);
     len = write ? real_pwrite(fd, buf, len, roff) :
                   real_pread(fd, buf, len, roff);
-    return (ssize_t)len < 0 ? -errno : (ssize_t)len;
+    return (ssize_t)len < 0 ? -errno : (ssize_t)len + done;
 }
 
 static ssize_t rw_common(int fd, void *buf, size_t len, off_t off, bool write)
@@ -441,18 +460,25 @@ static void *device_mmap(struct emu_gpu *gpu, void *addr, size_t len,
 {
     unsigned index = EMU_REGION_INDEX(off);
     uint64_t roff = off & EMU_REGION_MASK;
-    uint64_t size = emu_region_size(gpu, index);
+    uint64_t real = emu_region_real_size(gpu, index);
     void *p;
     int i;
 
-    if (off < 0 || !(flags & MAP_SHARED) || !len || roff >= size ||
-        len > size - roff ||
-        (index != EMU_REGION_BAR0 && index != EMU_REGION_COHERENT)) {
+    /* nvgrace-gpu refuses to map past the memory that exists. */
+    if (off < 0 || !(flags & MAP_SHARED) || !len || roff >= real ||
+        len > real - roff ||
+        (index != EMU_REGION_BAR0 && index != EMU_REGION_COHERENT &&
+         index != EMU_REGION_BAR2 && index != EMU_REGION_BAR4)) {
         errno = EINVAL;
         return MAP_FAILED;
     }
     if (index == EMU_REGION_BAR0) {
         return real_mmap(addr, len, prot, flags, gpu->bar0_fd, roff);
+    }
+    if (index == EMU_REGION_BAR2) {
+        /* resmem: device memory, but not the coherent memory QEMU maps */
+        return real_mmap(addr, len, prot, flags, gpu->mem_fd,
+                         roff + emu_region_backing_offset(gpu, index));
     }
     for (i = 0; i < EMU_MAX_MMAPS && gpu->coherent_mmaps[i].len; i++) {
         continue;

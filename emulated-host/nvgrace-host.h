@@ -27,6 +27,8 @@
 
 /* VFIO_PCI_NUM_REGIONS (BAR0-5, ROM, CONFIG, VGA), then the coherent memory. */
 #define EMU_REGION_BAR0         0
+#define EMU_REGION_BAR2         2   /* abi=bar: resmem (GH200) */
+#define EMU_REGION_BAR4         4   /* abi=bar: usemem */
 #define EMU_REGION_CONFIG       7
 #define EMU_REGION_COHERENT     9
 #define EMU_NUM_IRQS            5
@@ -48,6 +50,17 @@ struct emu_gpu {
     uint16_t device_id;
     bool coherent_region;   /* expose the coherent-memory region */
     uint64_t mem_size;      /* coherent memory size */
+    /*
+     * abi=bar: the memory as Linux's nvgrace-gpu driver shows it, as fake
+     * BARs: usemem in BAR4 and, on GH200, resmem in BAR2, carved from the
+     * end of the memory.  Each region is a power of two; the real size is
+     * the one sparse-mmap area.  bar_val holds what the guest wrote to the
+     * BAR registers.
+     */
+    bool upstream_bar;
+    uint64_t usemem_len, usemem_bar;
+    uint64_t resmem_len, resmem_bar;
+    uint64_t bar_val[2];    /* BAR2/3, BAR4/5 */
     int mem_fd;             /* sparse backing of the coherent memory */
     int bar0_fd;            /* backing of the register BAR */
     bool group_open;
@@ -109,6 +122,8 @@ struct emu_gpu *emu_gpu_by_group(int group);
 struct emu_gpu *emu_gpu_by_name(const char *name);
 void emu_gpu_reset(struct emu_gpu *gpu);
 uint64_t emu_region_size(const struct emu_gpu *gpu, unsigned index);
+uint64_t emu_region_real_size(const struct emu_gpu *gpu, unsigned index);
+uint64_t emu_region_backing_offset(const struct emu_gpu *gpu, unsigned index);
 unsigned emu_num_regions(const struct emu_gpu *gpu);
 int emu_config_read(struct emu_gpu *gpu, void *buf, size_t len, uint64_t off);
 int emu_config_write(struct emu_gpu *gpu, const void *buf, size_t len,

@@ -22,10 +22,39 @@
 #define EMU_DMA_ENTRIES_MAX     65535
 
 /* Size of the capability chain the kernel appends to a reply. */
-static size_t region_caps_size(unsigned index)
+static size_t region_caps_size(const struct emu_gpu *gpu, unsigned index)
 {
-    return index == EMU_REGION_COHERENT ?
-           sizeof(struct vfio_region_info_cap_type) : 0;
+    if (index == EMU_REGION_COHERENT) {
+        return sizeof(struct vfio_region_info_cap_type);
+    }
+    if (gpu->upstream_bar && emu_region_size(gpu, index) &&
+        (index == EMU_REGION_BAR2 || index == EMU_REGION_BAR4)) {
+        return sizeof(struct vfio_region_info_cap_sparse_mmap) +
+               sizeof(struct vfio_region_sparse_mmap_area);
+    }
+    return 0;
+}
+
+static void region_fill_caps(const struct emu_gpu *gpu, unsigned index,
+                             void *caps)
+{
+    if (index == EMU_REGION_COHERENT) {
+        struct vfio_region_info_cap_type *type = caps;
+
+        type->header.id = VFIO_REGION_INFO_CAP_TYPE;
+        type->header.version = 1;
+        type->type = VFIO_REGION_TYPE_PCI_VENDOR_TYPE | PCI_VENDOR_ID_NVIDIA;
+        type->subtype = VFIO_REGION_SUBTYPE_NVIDIA_COHERENT_MEM;
+    } else {
+        /* nvgrace-gpu: one area, the memory that exists. */
+        struct vfio_region_info_cap_sparse_mmap *sparse = caps;
+
+        sparse->header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
+        sparse->header.version = 1;
+        sparse->nr_areas = 1;
+        sparse->areas[0].offset = 0;
+        sparse->areas[0].size = emu_region_real_size(gpu, index);
+    }
 }
 
 static int device_get_region_info(struct emu_gpu *gpu,
@@ -48,21 +77,15 @@ static int device_get_region_info(struct emu_gpu *gpu,
         }
     }
 
-    caps = region_caps_size(index);
+    caps = region_caps_size(gpu, index);
     if (caps) {
         info->flags |= VFIO_REGION_INFO_FLAG_CAPS;
         if (info->argsz < sizeof(*info) + caps) {
             /* As the kernel does: say how much room the caps need. */
             info->argsz = sizeof(*info) + caps;
         } else {
-            struct vfio_region_info_cap_type *type = (void *)(info + 1);
-
-            memset(type, 0, sizeof(*type));
-            type->header.id = VFIO_REGION_INFO_CAP_TYPE;
-            type->header.version = 1;
-            type->type = VFIO_REGION_TYPE_PCI_VENDOR_TYPE |
-                         PCI_VENDOR_ID_NVIDIA;
-            type->subtype = VFIO_REGION_SUBTYPE_NVIDIA_COHERENT_MEM;
+            memset(info + 1, 0, caps);
+            region_fill_caps(gpu, index, info + 1);
             info->cap_offset = sizeof(*info);
         }
     }

@@ -301,6 +301,102 @@ static void case_two_gpus(void)
     CHECK(v0 == 0x1111 && v1 == 0x2222);
 }
 
+/* A fake BAR's region info with its sparse-mmap capability. */
+static void bar_info(int d, unsigned index, uint64_t *size, uint64_t *real)
+{
+    struct {
+        struct vfio_region_info info;
+        struct vfio_region_info_cap_sparse_mmap sparse;
+        struct vfio_region_sparse_mmap_area area;
+    } r = { .info = { .argsz = sizeof(r), .index = index } };
+
+    CHECK(ioctl(d, VFIO_DEVICE_GET_REGION_INFO, &r) == 0);
+    *size = r.info.size;
+    *real = 0;
+    if (!r.info.size) {
+        return;
+    }
+    CHECK(r.info.flags == (VFIO_REGION_INFO_FLAG_READ |
+                           VFIO_REGION_INFO_FLAG_WRITE |
+                           VFIO_REGION_INFO_FLAG_MMAP |
+                           VFIO_REGION_INFO_FLAG_CAPS));
+    CHECK(r.info.cap_offset == sizeof(r.info));
+    CHECK(r.sparse.header.id == VFIO_REGION_INFO_CAP_SPARSE_MMAP);
+    CHECK(r.sparse.nr_areas == 1 && r.area.offset == 0);
+    *real = r.area.size;
+}
+
+/*
+ * GH200 with 96.25 GiB as Linux's nvgrace-gpu shows it: usemem is that
+ * less 1 GiB, rounded down to 512 MiB: 95 GiB in a 128 GiB BAR4; resmem
+ * the remaining 1.25 GiB in a 2 GiB BAR2, after usemem.
+ */
+static void case_upstream_bar_gh200(void)
+{
+    struct vfio_device_info info = { .argsz = sizeof(info) };
+    uint64_t size, real, v, bar, bar_hi;
+    char buf[16];
+    int c, g, d = open_device(&c, &g, GPU0, 100), fd;
+    void *p;
+
+    CHECK(ioctl(d, VFIO_DEVICE_GET_INFO, &info) == 0);
+    CHECK(info.num_regions == 9);       /* no device-specific region */
+    bar_info(d, 4, &size, &real);
+    CHECK(size == 128 * GIB && real == 95 * GIB);
+    bar_info(d, 2, &size, &real);
+    CHECK(size == 2 * GIB && real == 1280ULL << 20);
+
+    /* Config space: 64-bit prefetchable, sized by writing all ones. */
+    CHECK(pread(d, &bar, 4, REGION(7) + 0x20) == 4 && bar == 0xc);
+    v = ~0ULL;
+    CHECK(pwrite(d, &v, 8, REGION(7) + 0x20) == 8);
+    CHECK(pread(d, &bar, 4, REGION(7) + 0x20) == 4);
+    CHECK(pread(d, &bar_hi, 4, REGION(7) + 0x24) == 4);
+    CHECK((bar & 0xffffffff) == 0xc && (bar_hi & 0xffffffff) == 0xffffffe0);
+    CHECK(pread(d, &bar, 4, REGION(7) + 0x18) == 4 && bar == 0xc);
+
+    /* resmem follows usemem in the GPU's memory. */
+    fd = open(path_in_dir("mem"), O_RDWR);
+    CHECK(fd >= 0);
+    CHECK(pwrite(fd, "resmem", 6, 95 * GIB) == 6);
+    CHECK(pread(d, buf, 6, REGION(2)) == 6 && !memcmp(buf, "resmem", 6));
+    CHECK(pwrite(d, "usemem", 6, REGION(4) + 8) == 6);
+    CHECK(pread(fd, buf, 6, 8) == 6 && !memcmp(buf, "usemem", 6));
+
+    /* Past the memory, within the BAR: ~0 on read, writes dropped. */
+    CHECK(pread(d, &v, 8, REGION(4) + 95 * GIB) == 8 && v == ~0ULL);
+    CHECK(pwrite(d, "x", 1, REGION(4) + 100 * GIB) == 1);
+    CHECK(pread(d, buf, 16, REGION(4) + 95 * GIB - 8) == 16);
+    CHECK(!memcmp(buf + 8, "\xff\xff\xff\xff\xff\xff\xff\xff", 8));
+    CHECK(pread(d, &v, 8, REGION(4) + 128 * GIB) < 0 && errno == EINVAL);
+
+    /* mmap: the memory that exists, not a byte more. */
+    p = mmap(NULL, 95 * GIB, PROT_READ | PROT_WRITE, MAP_SHARED, d, REGION(4));
+    CHECK(p != MAP_FAILED);
+    CHECK(!memcmp((char *)p + 8, "usemem", 6));
+    CHECK(mmap(NULL, 96 * GIB, PROT_READ, MAP_SHARED, d, REGION(4)) ==
+          MAP_FAILED && errno == EINVAL);
+    CHECK(stat_value(GPU0 ".live_coherent_mmaps") == 1);
+    CHECK(munmap(p, 95 * GIB) == 0);
+    close(fd);
+}
+
+/* GB200: no MIG bug (its DVSEC says so), so no resmem and no rounding. */
+static void case_upstream_bar_gb200(void)
+{
+    uint64_t size, real;
+    uint32_t dvsec[4];
+    int c, g, d = open_device(&c, &g, GPU0, 100);
+
+    bar_info(d, 4, &size, &real);
+    CHECK(size == 256 * GIB && real == 186 * GIB);
+    bar_info(d, 2, &size, &real);
+    CHECK(size == 0);
+    CHECK(pread(d, dvsec, sizeof(dvsec), REGION(7) + 0x100) == sizeof(dvsec));
+    CHECK((dvsec[0] & 0xffff) == 0x23 && (dvsec[1] & 0xffff) == 0x10de);
+    CHECK((dvsec[2] & 0xffff) == 3 && (dvsec[2] >> 16) == 1);
+}
+
 struct test_case {
     const char *name;
     void (*fn)(void);
@@ -312,6 +408,10 @@ static const struct test_case cases[] = {
     { "sysfs", case_sysfs, "host=" GPU0 },
     { "regions", case_regions, "host=" GPU0 ",mem=3G" },
     { "gb200", case_gb200, "host=" GPU0 ",model=gb200" },
+    { "upstream-bar-gh200", case_upstream_bar_gh200,
+      "host=" GPU0 ",abi=bar,mem=98560M,backing=%s/mem" },
+    { "upstream-bar-gb200", case_upstream_bar_gb200,
+      "host=" GPU0 ",abi=bar,model=gb200,mem=186G" },
     { "no-coherent-region", case_no_coherent_region,
       "host=" GPU0 ",coherent=off" },
     { "config-space", case_config_space, "host=" GPU0 },
