@@ -272,6 +272,25 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
                 return -1;
             }
             gpu->upstream_bar = !strcmp(val, "bar");
+        } else if (!strcmp(tok, "bar-fault")) {
+            static const char *const faults[] = {
+                "none", "no-sparse", "two-areas", "zero", "unaligned",
+                "no-mmap",
+            };
+            unsigned f;
+
+            for (f = 0; f < sizeof(faults) / sizeof(faults[0]); f++) {
+                if (!strcmp(val, faults[f])) {
+                    break;
+                }
+            }
+            if (f == sizeof(faults) / sizeof(faults[0])) {
+                snprintf(err, errlen, "bar-fault=%s: expected none, "
+                         "no-sparse, two-areas, zero, unaligned or no-mmap",
+                         val);
+                return -1;
+            }
+            gpu->bar_fault = f;
         } else if (!strcmp(tok, "backing")) {
             backing = val;
         } else if (!strcmp(tok, "group")) {
@@ -284,7 +303,7 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
             }
         } else {
             snprintf(err, errlen, "unknown key '%s' (host, model, mem, "
-                     "abi, coherent, backing, group)", tok);
+                     "abi, bar-fault, coherent, backing, group)", tok);
             return -1;
         }
     }

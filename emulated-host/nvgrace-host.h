@@ -61,6 +61,15 @@ struct emu_gpu {
     uint64_t usemem_len, usemem_bar;
     uint64_t resmem_len, resmem_bar;
     uint64_t bar_val[2];    /* BAR2/3, BAR4/5 */
+    /* bar-fault=: a malformed BAR4, for QEMU's error paths */
+    enum {
+        EMU_BAR_OK,
+        EMU_BAR_NO_SPARSE,      /* no sparse-mmap capability */
+        EMU_BAR_TWO_AREAS,      /* two sparse-mmap areas */
+        EMU_BAR_ZERO,           /* an area of size 0 */
+        EMU_BAR_UNALIGNED,      /* an area 1 MiB short of 512 MiB steps */
+        EMU_BAR_NO_MMAP,        /* no VFIO_REGION_INFO_FLAG_MMAP */
+    } bar_fault;
     int mem_fd;             /* sparse backing of the coherent memory */
     int bar0_fd;            /* backing of the register BAR */
     bool group_open;

@@ -29,8 +29,13 @@ static size_t region_caps_size(const struct emu_gpu *gpu, unsigned index)
     }
     if (gpu->upstream_bar && emu_region_size(gpu, index) &&
         (index == EMU_REGION_BAR2 || index == EMU_REGION_BAR4)) {
+        if (index == EMU_REGION_BAR4 && gpu->bar_fault == EMU_BAR_NO_SPARSE) {
+            return 0;
+        }
         return sizeof(struct vfio_region_info_cap_sparse_mmap) +
-               sizeof(struct vfio_region_sparse_mmap_area);
+               sizeof(struct vfio_region_sparse_mmap_area) *
+               (index == EMU_REGION_BAR4 &&
+                gpu->bar_fault == EMU_BAR_TWO_AREAS ? 2 : 1);
     }
     return 0;
 }
@@ -54,6 +59,25 @@ static void region_fill_caps(const struct emu_gpu *gpu, unsigned index,
         sparse->nr_areas = 1;
         sparse->areas[0].offset = 0;
         sparse->areas[0].size = emu_region_real_size(gpu, index);
+        if (index != EMU_REGION_BAR4) {
+            return;
+        }
+        switch (gpu->bar_fault) {
+        case EMU_BAR_TWO_AREAS:
+            sparse->nr_areas = 2;
+            sparse->areas[0].size /= 2;
+            sparse->areas[1].offset = sparse->areas[0].size;
+            sparse->areas[1].size = sparse->areas[0].size;
+            break;
+        case EMU_BAR_ZERO:
+            sparse->areas[0].size = 0;
+            break;
+        case EMU_BAR_UNALIGNED:
+            sparse->areas[0].size -= 1 << 20;
+            break;
+        default:
+            break;
+        }
     }
 }
 
@@ -72,7 +96,8 @@ static int device_get_region_info(struct emu_gpu *gpu,
     info->flags = 0;
     if (info->size) {
         info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
-        if (index != EMU_REGION_CONFIG) {
+        if (index != EMU_REGION_CONFIG &&
+            !(index == EMU_REGION_BAR4 && gpu->bar_fault == EMU_BAR_NO_MMAP)) {
             info->flags |= VFIO_REGION_INFO_FLAG_MMAP;
         }
     }

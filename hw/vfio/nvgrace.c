@@ -33,6 +33,7 @@
 #include "qemu/range.h"
 #include "qemu/units.h"
 #include "qom/object_interfaces.h"
+#include "system/kvm.h"
 #include "system/numa.h"
 #include "nvgrace.h"
 #include "pci.h"
@@ -57,6 +58,12 @@ struct VFIOPCINvgrace {
     uint32_t node;
     uint32_t node_count;
     int online;                 /* VfioPciNvgraceOnline */
+    int memory_source;          /* VfioPciNvgraceMemorySource, requested */
+    /* Where the host offers the memory, found by the regions' probe */
+    int coherent_source;        /* VfioPciNvgraceMemorySource, used */
+    uint32_t coherent_index;
+    uint64_t coherent_offset;   /* of the region in the device fd */
+    uint32_t coherent_flags;
     void *coherent_map;
     uint64_t coherent_size;
     MemoryRegion coherent_mem;
@@ -241,59 +248,183 @@ static char *vfio_pci_nvgrace_offered_regions(VFIODevice *vbasedev)
     return g_string_free(s, false);
 }
 
-static bool vfio_pci_nvgrace_map_coherent_mem(VFIOPCINvgrace *nv,
-                                              Error **errp)
+static void vfio_pci_nvgrace_set_coherent(VFIOPCINvgrace *nv, int source,
+                                          struct vfio_region_info *info,
+                                          uint64_t size)
 {
-    VFIODevice *vbasedev = &nv->parent_obj.vbasedev;
+    nv->coherent_source = source;
+    nv->coherent_index = info->index;
+    nv->coherent_offset = info->offset;
+    nv->coherent_flags = info->flags;
+    nv->coherent_size = size;
+    trace_vfio_pci_nvgrace_coherent_region(
+        nv->parent_obj.vbasedev.name,
+        VfioPciNvgraceMemorySource_str(source), info->index, size,
+        info->offset, info->flags);
+}
+
+/* The device-specific region: the memory, exactly. */
+static bool vfio_pci_nvgrace_probe_region(VFIOPCINvgrace *nv)
+{
     const uint32_t type = VFIO_REGION_TYPE_PCI_VENDOR_TYPE |
                           PCI_VENDOR_ID_NVIDIA;
     const uint32_t subtype = VFIO_REGION_SUBTYPE_NVIDIA_COHERENT_MEM;
     struct vfio_region_info *info;
+
+    /* The info is cached by vfio: it must not be freed here. */
+    if (vfio_device_get_region_info_type(&nv->parent_obj.vbasedev, type,
+                                         subtype, &info)) {
+        return false;
+    }
+    vfio_pci_nvgrace_set_coherent(nv, VFIO_PCI_NVGRACE_MEMORY_SOURCE_REGION,
+                                  info, info->size);
+    return true;
+}
+
+/*
+ * Linux's nvgrace-gpu (6.9+) shows the memory as a fake BAR4: a power of
+ * two, whose one sparse-mmap area is the memory that exists.  Take that
+ * area; the guest does not get the BAR.
+ */
+static bool vfio_pci_nvgrace_probe_bar(VFIOPCINvgrace *nv, Error **errp)
+{
+    VFIOPCIDevice *vdev = &nv->parent_obj;
+    struct vfio_region_info *info;
+    struct vfio_info_cap_header *hdr;
+    struct vfio_region_info_cap_sparse_mmap *sparse;
+    uint64_t size;
+
+    if (vfio_device_get_region_info(&vdev->vbasedev,
+                                    VFIO_PCI_NVGRACE_MEMORY_BAR, &info) ||
+        !info->size) {
+        error_setg(errp, "host offers no BAR%d", VFIO_PCI_NVGRACE_MEMORY_BAR);
+        return false;
+    }
+    hdr = vfio_get_region_info_cap(info, VFIO_REGION_INFO_CAP_SPARSE_MMAP);
+    if (!hdr) {
+        error_setg(errp, "BAR%d has no sparse-mmap capability, so it is not "
+                   "nvgrace-gpu's GPU memory", VFIO_PCI_NVGRACE_MEMORY_BAR);
+        return false;
+    }
+    sparse = container_of(hdr, struct vfio_region_info_cap_sparse_mmap,
+                          header);
+    if (sparse->nr_areas != 1 || sparse->areas[0].offset) {
+        error_setg(errp, "BAR%d's sparse-mmap capability has %u areas, "
+                   "expected one at offset 0 (the GPU memory)",
+                   VFIO_PCI_NVGRACE_MEMORY_BAR, sparse->nr_areas);
+        return false;
+    }
+    size = sparse->areas[0].size;
+    if (!size || !QEMU_IS_ALIGNED(size, VFIO_PCI_NVGRACE_MEMBLK_SIZE) ||
+        size > info->size) {
+        error_setg(errp, "BAR%d's GPU memory size 0x%" PRIx64 " is not a "
+                   "non-zero multiple of 0x%llx within the BAR",
+                   VFIO_PCI_NVGRACE_MEMORY_BAR, size,
+                   VFIO_PCI_NVGRACE_MEMBLK_SIZE);
+        return false;
+    }
+    vfio_pci_nvgrace_set_coherent(nv, VFIO_PCI_NVGRACE_MEMORY_SOURCE_BAR,
+                                  info, size);
+    vfio_pci_hide_bar(vdev, VFIO_PCI_NVGRACE_MEMORY_BAR);
+    return true;
+}
+
+/*
+ * Where the host offers the GPU memory, decided here only, once vfio-pci
+ * knows the device's regions and before it sets up the BARs: the
+ * device-specific region when there is one (it is exact), else the fake
+ * BAR of today's nvgrace-gpu driver; 'memory-source' can insist on one.
+ */
+static bool vfio_pci_nvgrace_probe_regions(VFIOPCIDevice *vdev, Error **errp)
+{
+    VFIOPCINvgrace *nv = VFIO_PCI_NVGRACE(vdev);
+    g_autofree char *offered = NULL;
+    Error *bar_err = NULL;
+
+    if (nv->memory_source != VFIO_PCI_NVGRACE_MEMORY_SOURCE_BAR &&
+        vfio_pci_nvgrace_probe_region(nv)) {
+        return true;
+    }
+    if (nv->memory_source != VFIO_PCI_NVGRACE_MEMORY_SOURCE_REGION) {
+        if (vfio_pci_nvgrace_probe_bar(nv, &bar_err)) {
+            return true;
+        }
+        if (nv->memory_source == VFIO_PCI_NVGRACE_MEMORY_SOURCE_BAR) {
+            error_propagate_prepend(errp, bar_err, "'"
+                                    VFIO_PCI_NVGRACE_PROP_MEMORY_SOURCE
+                                    "=bar': ");
+            return false;
+        }
+    }
+    offered = vfio_pci_nvgrace_offered_regions(&vdev->vbasedev);
+    error_setg(errp, "host offers no coherent-memory region (expected "
+               "device-specific region type 0x%x subtype %u, found: %s)%s%s",
+               VFIO_REGION_TYPE_PCI_VENDOR_TYPE | PCI_VENDOR_ID_NVIDIA,
+               VFIO_REGION_SUBTYPE_NVIDIA_COHERENT_MEM,
+               *offered ? offered : "none", bar_err ? " and " : "",
+               bar_err ? error_get_pretty(bar_err) : "");
+    error_append_hint(errp, "Is the GPU bound to a VFIO driver that exposes "
+                      "its coherent memory (nvgrace-gpu)?\n");
+    error_free(bar_err);
+    return false;
+}
+
+/*
+ * KVM on arm64 maps a PFNMAP VMA cacheable at stage 2 only with FEAT_S2FWB
+ * (Linux 6.17+ says so with this capability); else the guest would get
+ * Device memory, where atomics and unaligned accesses fault.
+ */
+static bool vfio_pci_nvgrace_check_kvm(Error **errp)
+{
+#ifdef CONFIG_KVM
+    if (kvm_enabled() &&
+        kvm_vm_check_extension(kvm_state,
+                               KVM_CAP_ARM_CACHEABLE_PFNMAP_SUPPORTED) <= 0) {
+        error_setg(errp, "host KVM cannot map the GPU memory cacheable into "
+                   "the guest (KVM_CAP_ARM_CACHEABLE_PFNMAP_SUPPORTED is "
+                   "missing: it needs FEAT_S2FWB and Linux 6.17 or later on "
+                   "the host)");
+        return false;
+    }
+#endif
+    return true;
+}
+
+static bool vfio_pci_nvgrace_map_coherent_mem(VFIOPCINvgrace *nv,
+                                              Error **errp)
+{
+    VFIODevice *vbasedev = &nv->parent_obj.vbasedev;
     g_autofree char *name = NULL;
     int prot = 0;
 
-    /* The info is cached by vfio: it must not be freed here. */
-    if (vfio_device_get_region_info_type(vbasedev, type, subtype, &info)) {
-        g_autofree char *offered = vfio_pci_nvgrace_offered_regions(vbasedev);
-
-        error_setg(errp, "host offers no coherent-memory region (expected "
-                   "device-specific region type 0x%x subtype %u, found: %s)",
-                   type, subtype, *offered ? offered : "none");
-        error_append_hint(errp, "Is the GPU bound to a VFIO driver that "
-                          "exposes its coherent memory?\n");
-        return false;
-    }
-
-    trace_vfio_pci_nvgrace_coherent_region(vbasedev->name, info->index,
-                                           info->size, info->offset,
-                                           info->flags);
-
-    if (!(info->flags & VFIO_REGION_INFO_FLAG_MMAP)) {
+    if (!(nv->coherent_flags & VFIO_REGION_INFO_FLAG_MMAP)) {
         error_setg(errp, "coherent-memory region %u cannot be mmapped",
-                   info->index);
+                   nv->coherent_index);
         return false;
     }
-    if (!info->size || !QEMU_IS_ALIGNED(info->size,
-                                        qemu_real_host_page_size())) {
+    if (!nv->coherent_size ||
+        !QEMU_IS_ALIGNED(nv->coherent_size, qemu_real_host_page_size())) {
         error_setg(errp, "coherent-memory region size 0x%" PRIx64 " is not "
                    "a non-zero multiple of the host page size (0x%zx)",
-                   (uint64_t)info->size, qemu_real_host_page_size());
+                   nv->coherent_size, qemu_real_host_page_size());
+        return false;
+    }
+    if (!vfio_pci_nvgrace_check_kvm(errp)) {
         return false;
     }
 
-    prot |= info->flags & VFIO_REGION_INFO_FLAG_READ ? PROT_READ : 0;
-    prot |= info->flags & VFIO_REGION_INFO_FLAG_WRITE ? PROT_WRITE : 0;
-    nv->coherent_map = vfio_region_mmap_aligned(vbasedev, info->index,
-                                                info->offset, info->size,
-                                                prot);
+    prot |= nv->coherent_flags & VFIO_REGION_INFO_FLAG_READ ? PROT_READ : 0;
+    prot |= nv->coherent_flags & VFIO_REGION_INFO_FLAG_WRITE ? PROT_WRITE : 0;
+    nv->coherent_map = vfio_region_mmap_aligned(vbasedev, nv->coherent_index,
+                                                nv->coherent_offset,
+                                                nv->coherent_size, prot);
     if (nv->coherent_map == MAP_FAILED) {
         nv->coherent_map = NULL;
         error_setg_errno(errp, errno, "cannot mmap coherent-memory region %u "
-                         "(0x%" PRIx64 " bytes)", info->index,
-                         (uint64_t)info->size);
+                         "(0x%" PRIx64 " bytes)", nv->coherent_index,
+                         nv->coherent_size);
         return false;
     }
-    nv->coherent_size = info->size;
 
     /*
      * Plain RAM over the host mapping: the guest accesses it at RAM speed
@@ -302,8 +433,9 @@ static bool vfio_pci_nvgrace_map_coherent_mem(VFIOPCINvgrace *nv,
      */
     name = g_strdup_printf("%s coherent-mem", vbasedev->name);
     memory_region_init_ram_ptr(&nv->coherent_mem, OBJECT(nv), name,
-                               info->size, nv->coherent_map);
-    nv->coherent_mem.align = MIN(1ULL << ctz64(info->size), NVGRACE_MAX_ALIGN);
+                               nv->coherent_size, nv->coherent_map);
+    nv->coherent_mem.align = MIN(1ULL << ctz64(nv->coherent_size),
+                                 NVGRACE_MAX_ALIGN);
     return true;
 }
 
@@ -496,6 +628,7 @@ static void vfio_pci_nvgrace_md_fill_device_info(const MemoryDeviceState *md,
     vi->node = nv->node;
     vi->node_count = nv->node_count;
     vi->online = nv->online;
+    vi->memory_source = nv->coherent_source;
 
     info->u.vfio_pci_nvgrace.data = vi;
     info->type = MEMORY_DEVICE_INFO_KIND_VFIO_PCI_NVGRACE;
@@ -528,6 +661,22 @@ static void vfio_pci_nvgrace_get_size(Object *obj, Visitor *v,
                                       Error **errp)
 {
     visit_type_uint64(v, name, &VFIO_PCI_NVGRACE(obj)->coherent_size, errp);
+}
+
+static int vfio_pci_nvgrace_get_memory_source(Object *obj, Error **errp)
+{
+    return VFIO_PCI_NVGRACE(obj)->memory_source;
+}
+
+static void vfio_pci_nvgrace_set_memory_source(Object *obj, int value,
+                                               Error **errp)
+{
+    if (DEVICE(obj)->realized) {
+        error_setg(errp, "'" VFIO_PCI_NVGRACE_PROP_MEMORY_SOURCE "' cannot "
+                   "be changed once the device is realized");
+        return;
+    }
+    VFIO_PCI_NVGRACE(obj)->memory_source = value;
 }
 
 static int vfio_pci_nvgrace_get_online(Object *obj, Error **errp)
@@ -630,6 +779,16 @@ static void vfio_pci_nvgrace_class_init(ObjectClass *klass, const void *data)
     object_class_property_set_description(klass, VFIO_PCI_NVGRACE_PROP_ONLINE,
         "Who onlines the memory in the guest: driver-managed (default, the "
         "GPU driver, as on bare metal) or boot");
+    object_class_property_add_enum(klass, VFIO_PCI_NVGRACE_PROP_MEMORY_SOURCE,
+                                   "VfioPciNvgraceMemorySource",
+                                   &VfioPciNvgraceMemorySource_lookup,
+                                   vfio_pci_nvgrace_get_memory_source,
+                                   vfio_pci_nvgrace_set_memory_source);
+    object_class_property_set_description(klass,
+        VFIO_PCI_NVGRACE_PROP_MEMORY_SOURCE,
+        "Where the host offers the GPU memory: auto (default: the "
+        "device-specific region if there is one, else nvgrace-gpu's BAR4), "
+        "region or bar");
 
     mdc->get_addr = vfio_pci_nvgrace_md_get_addr;
     mdc->set_addr = vfio_pci_nvgrace_md_set_addr;
@@ -639,10 +798,16 @@ static void vfio_pci_nvgrace_class_init(ObjectClass *klass, const void *data)
     adevc->build_dev_aml = vfio_pci_nvgrace_build_aml;
 }
 
+static void vfio_pci_nvgrace_instance_init(Object *obj)
+{
+    VFIO_PCI_DEVICE(obj)->probe_regions = vfio_pci_nvgrace_probe_regions;
+}
+
 static const TypeInfo vfio_pci_nvgrace_info = {
     .name = TYPE_VFIO_PCI_NVGRACE,
     .parent = TYPE_VFIO_PCI,
     .instance_size = sizeof(VFIOPCINvgrace),
+    .instance_init = vfio_pci_nvgrace_instance_init,
     .class_size = sizeof(VFIOPCINvgraceClass),
     .class_init = vfio_pci_nvgrace_class_init,
     .interfaces = (const InterfaceInfo[]) {

@@ -21,6 +21,7 @@
 #define VFIO_PCI_NVGRACE_PROP_NODE_COUNT "node-count"
 #define VFIO_PCI_NVGRACE_PROP_ONLINE "online"
 #define VFIO_PCI_NVGRACE_PROP_SIZE "size"       /* read-only */
+#define VFIO_PCI_NVGRACE_PROP_MEMORY_SOURCE "memory-source"
 
 /*
  * One node per MIG instance (up to 8 on Hopper and Blackwell), as bare-metal
@@ -37,5 +38,14 @@
  * The constant lives here until linux-headers/ carries it from the kernel.
  */
 #define VFIO_REGION_SUBTYPE_NVIDIA_COHERENT_MEM 2
+
+/*
+ * Host ABI of Linux's nvgrace-gpu driver (6.9+), which has no such region:
+ * the memory is a fake 64-bit BAR4, a power of two; its one sparse-mmap
+ * area at offset 0 is the memory that exists, a multiple of MEMBLK_SIZE
+ * (512 MiB, "a hardwired ABI value between the GPU FW and VFIO driver").
+ */
+#define VFIO_PCI_NVGRACE_MEMORY_BAR 4
+#define VFIO_PCI_NVGRACE_MEMBLK_SIZE (512ULL << 20)
 
 #endif /* HW_VFIO_NVGRACE_H */

@@ -587,7 +587,8 @@ static void dtb_assert_memory(void *dtb, uint64_t base, uint64_t size,
  * The window of device memory is 3 GiB: the GPU, then 2 GiB hotpluggable
  * on the last node.
  */
-static void test_one_gpu(const char *online, const char *variant)
+static void test_one_gpu(const char *online, const char *variant,
+                         const char *host)
 {
     bool boot = !strcmp(online, "boot");
     g_autofree char *args = g_strdup_printf(
@@ -606,7 +607,7 @@ static void test_one_gpu(const char *online, const char *variant)
     Srat srat;
 
     host_init(&h);
-    qts = host_qtest_start(&h, "mem=1G", args);
+    qts = host_qtest_start(&h, host, args);
 
     t = acpi_tables_read(qts);
     srat_decode(acpi_table(&t, "SRAT"), &srat);
@@ -638,12 +639,27 @@ static void test_one_gpu(const char *online, const char *variant)
 
 static void test_one_gpu_driver_managed(void)
 {
-    test_one_gpu("driver-managed", "nvgrace");
+    test_one_gpu("driver-managed", "nvgrace", "mem=1G");
 }
 
 static void test_one_gpu_boot(void)
 {
-    test_one_gpu("boot", "nvgrace-boot");
+    test_one_gpu("boot", "nvgrace-boot", "mem=1G");
+}
+
+/*
+ * On a host with today's upstream nvgrace-gpu driver the guest must see
+ * the same tables: GH200's 2 GiB are 1 GiB of usemem (BAR4) and 1 GiB of
+ * resmem (BAR2, which stays a BAR); GB200 has only usemem.
+ */
+static void test_one_gpu_upstream_bar_gh200(void)
+{
+    test_one_gpu("driver-managed", "nvgrace", "abi=bar,mem=2G");
+}
+
+static void test_one_gpu_upstream_bar_gb200(void)
+{
+    test_one_gpu("boot", "nvgrace-boot", "abi=bar,model=gb200,mem=1G");
 }
 
 /* Bus number of the bus behind the root port, as firmware assigns it. */
@@ -875,6 +891,10 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-nvgrace/tables/one-gpu-driver-managed",
                    test_one_gpu_driver_managed);
     qtest_add_func("/vfio-nvgrace/tables/one-gpu-boot", test_one_gpu_boot);
+    qtest_add_func("/vfio-nvgrace/tables/upstream-bar-gh200",
+                   test_one_gpu_upstream_bar_gh200);
+    qtest_add_func("/vfio-nvgrace/tables/upstream-bar-gb200",
+                   test_one_gpu_upstream_bar_gb200);
     qtest_add_func("/vfio-nvgrace/tables/two-gpus", test_two_gpus);
     qtest_add_func("/vfio-nvgrace/tables/distances-and-hmat",
                    test_distances_and_hmat);

@@ -146,6 +146,85 @@ static void test_memaddr(void)
     host_cleanup(&h);
 }
 
+/* The BARs the guest sees on the GPU, as query-pci lists them. */
+static void gpu_bars(QTestState *qts, uint64_t *bar_size)
+{
+    QDict *resp = qtest_qmp(qts, "{ 'execute': 'query-pci' }");
+    QList *buses = qdict_get_qlist(resp, "return");
+    QListEntry *b, *d, *r;
+    int found = 0;
+
+    memset(bar_size, 0, 6 * sizeof(*bar_size));
+    QLIST_FOREACH_ENTRY(buses, b) {
+        QList *devs = qdict_get_qlist(qobject_to(QDict, b->value), "devices");
+
+        QLIST_FOREACH_ENTRY(devs, d) {
+            QDict *dev = qobject_to(QDict, d->value);
+
+            if (qdict_get_int(qdict_get_qdict(dev, "id"), "vendor") !=
+                0x10de) {
+                continue;
+            }
+            found++;
+            QLIST_FOREACH_ENTRY(qdict_get_qlist(dev, "regions"), r) {
+                QDict *reg = qobject_to(QDict, r->value);
+
+                bar_size[qdict_get_int(reg, "bar")] =
+                    qdict_get_uint(reg, "size");
+            }
+        }
+    }
+    g_assert_cmpint(found, ==, 1);
+    qobject_unref(resp);
+}
+
+/*
+ * Today's upstream nvgrace-gpu driver: the memory is BAR4's sparse-mmap
+ * area.  It becomes guest RAM like the region; the guest gets no BAR4, and
+ * on GH200 it keeps resmem as BAR2.  GH200 with 2 GiB: 1 GiB of usemem,
+ * 1 GiB of resmem; GB200 with 2 GiB: all of it usemem, no BAR2.
+ */
+static void test_upstream_bar(const void *opaque)
+{
+    const bool gb200 = !strcmp(opaque, "gb200");
+    const uint64_t usemem = gb200 ? 2 * GiB : 1 * GiB;
+    g_autofree char *host = g_strdup_printf("abi=bar,mem=2G,model=%s",
+                                            (const char *)opaque);
+    uint64_t bars[6], base, v;
+    EmulatedHost h;
+    QTestState *qts;
+    QDict *data;
+    int fd;
+
+    host_init(&h);
+    qts = host_qtest_start(&h, host,
+                           ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE);
+    data = query_coherent_mem(qts);
+    g_assert_cmpstr(qdict_get_str(data, "memory-source"), ==, "bar");
+    g_assert_cmpuint(qdict_get_uint(data, "size"), ==, usemem);
+    base = qdict_get_uint(data, "memaddr");
+    qobject_unref(data);
+
+    gpu_bars(qts, bars);
+    g_assert_cmpuint(bars[0], ==, 16 * MiB);
+    g_assert_cmpuint(bars[2], ==, gb200 ? 0 : 1 * GiB);
+    g_assert_cmpuint(bars[4], ==, 0);
+
+    /* The same memory on both sides, from the start of usemem. */
+    fd = open(h.backing, O_RDWR);
+    g_assert_cmpint(fd, >=, 0);
+    qtest_writeq(qts, base + usemem - 8, 0x7573656d656d0001ULL);
+    g_assert_cmpint(pread(fd, &v, 8, usemem - 8), ==, 8);
+    g_assert_cmphex(v, ==, 0x7573656d656d0001ULL);
+    v = 0x7573656d656d0002ULL;
+    g_assert_cmpint(pwrite(fd, &v, 8, 0), ==, 8);
+    g_assert_cmphex(qtest_readq(qts, base), ==, v);
+    close(fd);
+    g_assert_cmpuint(host_stat(&h, GPU_HOST ".coherent_dma_maps"), ==, 1);
+    qtest_quit(qts);
+    host_cleanup(&h);
+}
+
 /*
  * Command lines QEMU must refuse: one line that names what is wrong and how
  * to fix it, exit status 1.
@@ -166,7 +245,41 @@ static const BadConfig bad_configs[] = {
         "no-coherent-region", "coherent=off",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE,
         "host offers no coherent-memory region (expected device-specific "
+        "region type 0x800010de subtype 2, found: none) and host offers no "
+        "BAR4"
+    }, {
+        "memory-source-region", "abi=bar,mem=2G",
+        ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE ",memory-source=region",
+        "host offers no coherent-memory region (expected device-specific "
         "region type 0x800010de subtype 2, found: none)"
+    }, {
+        "memory-source-bar", "mem=1G",
+        ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE ",memory-source=bar",
+        "'memory-source=bar': host offers no BAR4"
+    }, {
+        "bar-without-sparse-mmap", "abi=bar,mem=2G,bar-fault=no-sparse",
+        ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE,
+        "BAR4 has no sparse-mmap capability, so it is not nvgrace-gpu's GPU "
+        "memory"
+    }, {
+        "bar-two-sparse-areas", "abi=bar,mem=2G,bar-fault=two-areas",
+        ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE,
+        "BAR4's sparse-mmap capability has 2 areas, expected one at offset 0 "
+        "(the GPU memory)"
+    }, {
+        "bar-memory-size-zero", "abi=bar,mem=2G,bar-fault=zero",
+        ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE,
+        "BAR4's GPU memory size 0x0 is not a non-zero multiple of 0x20000000 "
+        "within the BAR"
+    }, {
+        "bar-memory-size-unaligned", "abi=bar,mem=2G,bar-fault=unaligned",
+        ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE,
+        "BAR4's GPU memory size 0x3ff00000 is not a non-zero multiple of "
+        "0x20000000 within the BAR"
+    }, {
+        "bar-not-mmapable", "abi=bar,mem=2G,bar-fault=no-mmap",
+        ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE,
+        "coherent-memory region 4 cannot be mmapped"
     }, {
         /* 1G of RAM plus 4G of coherent memory */
         "maxmem-too-small", "mem=4G",
@@ -350,6 +463,10 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-nvgrace/data-reaches-host", test_data_reaches_host);
     qtest_add_func("/vfio-nvgrace/one-dma-mapping", test_one_dma_mapping);
     qtest_add_func("/vfio-nvgrace/memaddr", test_memaddr);
+    qtest_add_data_func("/vfio-nvgrace/upstream-bar/gh200", "gh200",
+                        test_upstream_bar);
+    qtest_add_data_func("/vfio-nvgrace/upstream-bar/gb200", "gb200",
+                        test_upstream_bar);
     qtest_add_func("/vfio-nvgrace/no-hotplug", test_no_hotplug);
     qtest_add_func("/vfio-nvgrace/warn-devfn-not-zero",
                    test_warn_devfn_not_zero);
