@@ -161,8 +161,23 @@ class DriverManagedTest(GuestCase):
                 if "movable_kib" in n}
 
     def test_3_uefi_acpi_driver_managed(self):
-        gpu = Gpu(online="driver-managed")
-        size = guest.size_bytes(gpu.mem)
+        self.driver_managed(Gpu(online="driver-managed"), 1 * GiB)
+
+    def test_3_upstream_bar_gh200(self):
+        # GH200 with 2 GiB on today's nvgrace-gpu: 1 GiB of usemem (BAR4,
+        # which becomes RAM), 1 GiB of resmem (BAR2, which stays a BAR).
+        out = self.driver_managed(Gpu(online="driver-managed", abi="bar",
+                                      mem="2G"), 1 * GiB)
+        bars = [int(e, 16) - int(s, 16) + 1 if int(e, 16) else 0
+                for s, e in re.findall(r"^0x([0-9a-f]+) 0x([0-9a-f]+) 0x",
+                                       out.split("--- resources")[1],
+                                       re.M)[:6]]
+        print("guest: GPU BAR sizes %s" % bars)
+        self.assertEqual(bars[2], 1 * GiB)
+        self.assertEqual(bars[4], 0)
+        self.assertEqual(bars[5], 0)
+
+    def driver_managed(self, gpu, size):
         base = self.guest_base(gpu)
         nodes, out = self.boot([gpu], "uefi", guest.NODE_TABLE + """
 echo "--- iomem before"
@@ -172,6 +187,8 @@ dmesg | grep 'nvgrace_mem: .*:'
 echo "--- after"
 gpumem nodes
 grep 'System RAM' /proc/iomem
+echo "--- resources"
+cat /sys/bus/pci/devices/0000:01:00.0/resource
 """)
         before, after = out.split("--- after")
         nodes = guest.parse_nodes(before)
@@ -203,10 +220,17 @@ grep 'System RAM' /proc/iomem
         self.assertEqual(pieces[-1][1], base + size - 1)
         for (_, end), (start, _) in zip(pieces, pieces[1:]):
             self.assertEqual(end + 1, start)
+        return out
 
     def test_4_data_end_to_end(self):
-        gpu = Gpu(online="driver-managed")
-        size = guest.size_bytes(gpu.mem)
+        self.data_end_to_end(Gpu(online="driver-managed"), 1 * GiB)
+
+    def test_4_upstream_bar_gb200(self):
+        # GB200 on today's nvgrace-gpu: all of its memory is usemem.
+        self.data_end_to_end(Gpu(online="driver-managed", abi="bar",
+                                 model="gb200"), 1 * GiB)
+
+    def data_end_to_end(self, gpu, size):
         base = self.guest_base(gpu)
         host_seed, guest_seed = 0x686f7374, 0x67756573
         gpu.backing = os.path.join(self.guest.tmp, "gpu0.mem")

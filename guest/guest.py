@@ -41,6 +41,7 @@ class Gpu:
     root_port: bool = True      # behind a pcie-root-port, at devfn 0
     memaddr: int = None
     model: str = "gh200"
+    abi: str = "region"         # the emulated host's: region, or bar
     backing: str = None         # set by Guest.boot()
 
 
@@ -109,8 +110,9 @@ class Guest:
         return cmd + ["-append", append] + list(extra)
 
     def host_spec(self, gpus):
-        return ";".join("host=%s,model=%s,mem=%s,backing=%s" %
-                        (g.host, g.model, g.mem, g.backing) for g in gpus)
+        return ";".join("host=%s,model=%s,mem=%s,abi=%s,backing=%s" %
+                        (g.host, g.model, g.mem, g.abi, g.backing)
+                        for g in gpus)
 
     def boot(self, gpus, firmware, script, ram=1 * GiB, timeout=300,
              extra=()):
