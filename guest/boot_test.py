@@ -29,6 +29,8 @@ NODE_SLACK = 8 * MiB
 # arm64 Linux's default swiotlb, taken from the top of RAM below 4 GiB when
 # the guest has RAM above 4 GiB.
 SWIOTLB = 64 * MiB
+# What a GH200 keeps from its memory as resmem under nvgrace-gpu.
+RESMEM = 1 * GiB
 
 
 def node_total_range(size):
@@ -36,6 +38,18 @@ def node_total_range(size):
 
 
 class GuestCase(unittest.TestCase):
+    # The emulated host: the device-specific region, or the fake BARs of
+    # today's upstream nvgrace-gpu driver on a GH200 or a GB200.
+    HOST = ("region", "gh200")
+
+    def gpu(self, mem="1G", **kw):
+        """A GPU that gives the guest @mem on this class's host."""
+        abi, model = self.HOST
+        host_mem = guest.size_bytes(mem)
+        if abi == "bar" and model == "gh200":
+            host_mem += RESMEM
+        return Gpu(mem="%dM" % (host_mem // MiB), abi=abi, model=model, **kw)
+
     def setUp(self):
         self.guest = guest.Guest(BUILD)
 
@@ -66,15 +80,15 @@ class GuestCase(unittest.TestCase):
                                 ram - ram // MEMMAP_FRACTION - 48 * MiB)
 
     def online_at_boot(self, firmware):
-        gpu = Gpu(online="boot")
+        gpu = self.gpu(online="boot")
         nodes, out = self.boot([gpu], firmware,
                                guest.NODE_TABLE + "cat /proc/iomem\n")
         self.assertBootNode0(nodes)
-        self.assertNodeTotal(nodes, 1, guest.size_bytes(gpu.mem))
+        self.assertNodeTotal(nodes, 1, gpu.memory())
         self.assertEqual(nodes[1]["cpus"], "")
         base = self.guest_base(gpu)
         self.assertIn("%08x-%08x : System RAM" %
-                      (base, base + guest.size_bytes(gpu.mem) - 1), out)
+                      (base, base + gpu.memory() - 1), out)
         return nodes
 
     def guest_base(self, gpu):
@@ -128,13 +142,14 @@ def write_pattern(path, base, size, seed):
             f.write(page_pattern(seed, base + off))
 
 
-def classify_pages(path, base, size, seeds):
-    """How many pages of the file hold each seed's pattern, and the offsets
-    of the pages that hold neither."""
+def classify_pages(path, base, size, seeds, start=0):
+    """How many pages of the file in [start, size) hold each seed's pattern,
+    and the offsets of the pages that hold none."""
     counts = dict.fromkeys(seeds, 0)
     other = []
     with open(path, "rb") as f:
-        for off in range(0, size, PAGE):
+        f.seek(start)
+        for off in range(start, size, PAGE):
             page = f.read(PAGE)
             for seed in seeds:
                 if page == page_pattern(seed, base + off):
@@ -161,23 +176,10 @@ class DriverManagedTest(GuestCase):
                 if "movable_kib" in n}
 
     def test_3_uefi_acpi_driver_managed(self):
-        self.driver_managed(Gpu(online="driver-managed"), 1 * GiB)
+        self.driver_managed(self.gpu(online="driver-managed"))
 
-    def test_3_upstream_bar_gh200(self):
-        # GH200 with 2 GiB on today's nvgrace-gpu: 1 GiB of usemem (BAR4,
-        # which becomes RAM), 1 GiB of resmem (BAR2, which stays a BAR).
-        out = self.driver_managed(Gpu(online="driver-managed", abi="bar",
-                                      mem="2G"), 1 * GiB)
-        bars = [int(e, 16) - int(s, 16) + 1 if int(e, 16) else 0
-                for s, e in re.findall(r"^0x([0-9a-f]+) 0x([0-9a-f]+) 0x",
-                                       out.split("--- resources")[1],
-                                       re.M)[:6]]
-        print("guest: GPU BAR sizes %s" % bars)
-        self.assertEqual(bars[2], 1 * GiB)
-        self.assertEqual(bars[4], 0)
-        self.assertEqual(bars[5], 0)
-
-    def driver_managed(self, gpu, size):
+    def driver_managed(self, gpu):
+        size = gpu.memory()
         base = self.guest_base(gpu)
         nodes, out = self.boot([gpu], "uefi", guest.NODE_TABLE + """
 echo "--- iomem before"
@@ -220,21 +222,28 @@ cat /sys/bus/pci/devices/0000:01:00.0/resource
         self.assertEqual(pieces[-1][1], base + size - 1)
         for (_, end), (start, _) in zip(pieces, pieces[1:]):
             self.assertEqual(end + 1, start)
-        return out
+        # The guest's PCI view: never a BAR4; BAR2 where nvgrace-gpu shows
+        # GH200's resmem (1 GiB in a 1 GiB BAR here).
+        bars = [int(e, 16) - int(s, 16) + 1 if int(e, 16) else 0
+                for s, e in re.findall(r"^0x([0-9a-f]+) 0x([0-9a-f]+) 0x",
+                                       out.split("--- resources")[1],
+                                       re.M)[:6]]
+        print("guest: GPU BAR sizes %s" % bars)
+        self.assertEqual(bars[0], 16 * MiB)
+        self.assertEqual(bars[2], RESMEM if self.HOST == ("bar", "gh200")
+                         else 0)
+        self.assertEqual(bars[4], 0)
 
     def test_4_data_end_to_end(self):
-        self.data_end_to_end(Gpu(online="driver-managed"), 1 * GiB)
+        self.data_end_to_end(self.gpu(online="driver-managed"))
 
-    def test_4_upstream_bar_gb200(self):
-        # GB200 on today's nvgrace-gpu: all of its memory is usemem.
-        self.data_end_to_end(Gpu(online="driver-managed", abi="bar",
-                                 model="gb200"), 1 * GiB)
-
-    def data_end_to_end(self, gpu, size):
+    def data_end_to_end(self, gpu):
+        size = gpu.memory()
+        host_size = guest.size_bytes(gpu.mem)
         base = self.guest_base(gpu)
         host_seed, guest_seed = 0x686f7374, 0x67756573
         gpu.backing = os.path.join(self.guest.tmp, "gpu0.mem")
-        write_pattern(gpu.backing, base, size, host_seed)
+        write_pattern(gpu.backing, base, host_size, host_seed)
         nodes, out = self.boot([gpu], "uefi", guest.NODE_TABLE + """
 echo "--- host pattern"
 gpumem devmem-check 0x%x %d %d
@@ -256,9 +265,14 @@ gpumem node-fill 1 %d
         self.assertLess(int(written["max_phys"], 16), base + size)
         # ... and the host's file holds exactly that: each page holds the
         # guest's pattern (a page the guest wrote) or still the host's.
-        self.assertEqual(os.path.getsize(gpu.backing), size)
+        self.assertEqual(os.path.getsize(gpu.backing), host_size)
         counts, other = classify_pages(gpu.backing, base, size,
                                        [guest_seed, host_seed])
+        # Outside the window (GH200's resmem under nvgrace-gpu), nothing
+        # changed.
+        _, outside = classify_pages(gpu.backing, base, host_size,
+                                    [host_seed], start=size)
+        self.assertEqual(outside, [])
         print("host: %d pages with the guest's pattern, %d with the host's, "
               "%d other" % (counts[guest_seed], counts[host_seed],
                             len(other)))
@@ -270,10 +284,10 @@ gpumem node-fill 1 %d
 class TwoGpuTest(GuestCase):
     def test_5_two_gpus_both_policies(self):
         # Linux on this guest has 16 NUMA nodes: 4 per GPU here.
-        gpus = [Gpu(host="0009:01:00.0", mem="1G", node=1, node_count=4,
-                    online="driver-managed"),
-                Gpu(host="0009:02:00.0", mem="2G", node=5, node_count=4,
-                    online="boot")]
+        gpus = [self.gpu(host="0009:01:00.0", mem="1G", node=1, node_count=4,
+                         online="driver-managed"),
+                self.gpu(host="0009:02:00.0", mem="2G", node=5, node_count=4,
+                         online="boot")]
         nodes, out = self.boot(gpus, "uefi", guest.NODE_TABLE + """
 echo "--- insmod"
 insmod /lib/modules/nvgrace_mem.ko
@@ -304,6 +318,24 @@ gpumem nodes
                  if "movable_kib" in n}
         self.assertEqual(int(after[1]["movable_kib"]) * 1024, GiB)
         self.assertEqual(int(after[5]["movable_kib"]), 0)
+
+
+# The same guest-visible results on a host with today's upstream
+# nvgrace-gpu driver, which shows the memory as fake BARs.
+class OnlineAtBootUpstreamBarGh200Test(OnlineAtBootTest):
+    HOST = ("bar", "gh200")
+
+
+class DriverManagedUpstreamBarGh200Test(DriverManagedTest):
+    HOST = ("bar", "gh200")
+
+
+class DriverManagedUpstreamBarGb200Test(DriverManagedTest):
+    HOST = ("bar", "gb200")
+
+
+class TwoGpuUpstreamBarGb200Test(TwoGpuTest):
+    HOST = ("bar", "gb200")
 
 
 def main():

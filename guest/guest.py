@@ -44,6 +44,15 @@ class Gpu:
     abi: str = "region"         # the emulated host's: region, or bar
     backing: str = None         # set by Guest.boot()
 
+    def memory(self):
+        """The memory the guest gets: on today's nvgrace-gpu (abi=bar) a
+        GH200 keeps 1 GiB of it as resmem and rounds the rest down to
+        512 MiB."""
+        size = size_bytes(self.mem)
+        if self.abi == "bar" and self.model == "gh200":
+            size = (size - GiB) // (512 * MiB) * (512 * MiB)
+        return size
+
 
 class GuestError(Exception):
     pass
