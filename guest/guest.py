@@ -77,13 +77,14 @@ class Guest:
             return ["-accel", "kvm", "-cpu", "host"]
         return ["-accel", "tcg", "-cpu", "max,pauth-impdef=on"]
 
-    def command(self, gpus, firmware, ram, initrd, extra=()):
+    def command(self, gpus, firmware, ram, initrd, extra=(), maxmem=None):
         """The QEMU command line, as a user would type it."""
         nodes = sorted({n for g in gpus
                         for n in range(g.node, g.node + g.node_count)})
-        maxmem = ram + sum(size_bytes(g.mem) for g in gpus) + 2 * GiB
-        if any(g.memaddr for g in gpus):
-            maxmem += sum(size_bytes(g.mem) for g in gpus)
+        if not maxmem:
+            maxmem = ram + sum(size_bytes(g.mem) for g in gpus) + 2 * GiB
+            if any(g.memaddr for g in gpus):
+                maxmem += sum(size_bytes(g.mem) for g in gpus)
         cmd = [self.qemu, "-machine", "virt"] + self.accel() + [
             "-smp", "2", "-m", "%dM,maxmem=%dM" % (ram // MiB, maxmem // MiB),
             "-object", "memory-backend-ram,id=m0,size=%dM" % (ram // MiB),

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Benchmarks of vfio-pci-nvgrace on the emulated host, as ratios taken
+side by side in one run (machines here are shared and noisy).
+
+  benchmark.py BUILD [OUT]    prints the table and writes it to OUT
+                              (default BUILD/benchmark.txt)
+
+P1  CPU bandwidth on the GPU node versus node 0, in one guest, paired runs
+P3  QEMU start to the guest kernel's first message, and QEMU's peak RSS,
+    with 128 GiB of GPU memory versus 1 GiB, paired runs
+P4  VFIO DMA map calls for the GPU memory, 1 GiB and 128 GiB
+P5  guest physical space per GiB of GPU memory, and how many GPUs fit in a
+    default virt machine, this device versus the upstream BAR
+"""
+
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "guest"))
+import guest  # noqa: E402
+from guest import GiB, MiB, Gpu  # noqa: E402
+
+PAIRS = 9
+P3_MAXMEM = 1 * GiB + 130 * GiB
+
+
+def median_spread(values):
+    return statistics.median(values), max(values) - min(values)
+
+
+def p1_cpu_bandwidth(g, rows):
+    """gpumem bw on node 1 (the GPU memory, online at boot) and node 0,
+    alternating A B A B in one boot."""
+    runs = "\n".join("gpumem bw 1 256 5\ngpumem bw 0 256 5"
+                     for _ in range(PAIRS))
+    rc, out = g.boot([Gpu(online="boot")], "dt", runs + "\n")
+    if rc:
+        raise RuntimeError("gpumem bw failed:\n" + out)
+    res = {0: {}, 1: {}}
+    for line in out.splitlines():
+        if line.startswith("node=") and "memset_mibs" in line:
+            kv = dict(w.split("=") for w in line.split())
+            for k in ("memset_mibs", "memcpy_mibs", "read_mibs"):
+                res[int(kv["node"])].setdefault(k, []).append(float(kv[k]))
+    for k, name in (("memset_mibs", "memset"), ("memcpy_mibs", "memcpy"),
+                    ("read_mibs", "read")):
+        gpu, gpu_spread = median_spread(res[1][k])
+        ram, ram_spread = median_spread(res[0][k])
+        ratios = [a / b for a, b in zip(res[1][k], res[0][k])]
+        rows.append(("P1 CPU %s, GPU node / node 0" % name,
+                     "%.0f / %.0f MiB/s" % (gpu, ram),
+                     "%.2f (pairs %.2f-%.2f)" % (statistics.median(ratios),
+                                                 min(ratios), max(ratios)),
+                     ">= 0.95"))
+
+
+def start_to_first_message(g, mem):
+    """Seconds from QEMU's start to the guest kernel's first console
+    line, QEMU's peak RSS in KiB then, and the emulated host's count of
+    DMA mappings of the GPU memory."""
+    # Driver-managed under UEFI: neither edk2 nor the kernel touch the GPU
+    # memory before the kernel's first message (memory onlined at boot
+    # would be: Debian's kernel maps it page by page at boot, 8 bytes of
+    # page table per 4 KiB), so the difference is QEMU's.
+    gpu = Gpu(mem=mem, online="driver-managed")
+    gpu.backing = os.path.join(g.tmp, "p3-%s.mem" % mem)
+    with open(gpu.backing, "wb"):
+        pass
+    # The same machine for both sizes: a larger maxmem alone moves virt's
+    # high MMIO regions up and makes edk2 map more address space.
+    cmd = g.command([gpu], "uefi", 1 * GiB,
+                    os.path.join(g.stack, "base.cpio"), maxmem=P3_MAXMEM)
+    # earlycon: the kernel prints as soon as it runs.
+    cmd[cmd.index("-append") + 1] += " earlycon ignore_loglevel"
+    env = dict(os.environ, LD_PRELOAD=g.host_lib,
+               NVGRACE_HOST=g.host_spec([gpu]),
+               NVGRACE_HOST_STATS=os.path.join(g.tmp, "stats"))
+    start = time.monotonic()
+    qemu = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for line in qemu.stdout:
+            if b"Booting Linux" in line:
+                break
+        else:
+            raise RuntimeError("the kernel printed nothing: %s" %
+                               qemu.stderr.read().decode())
+        elapsed = time.monotonic() - start
+        with open("/proc/%d/status" % qemu.pid) as f:
+            hwm = next(int(v.split()[1]) for v in f
+                       if v.startswith("VmHWM:"))
+        with open(os.path.join(g.tmp, "stats")) as f:
+            stats = dict(v.split() for v in f if v.strip())
+    finally:
+        qemu.kill()
+        qemu.wait()
+        os.unlink(gpu.backing)
+    return elapsed, hwm, int(stats[gpu.host + ".coherent_dma_maps"])
+
+
+def p3_p4_startup(g, rows):
+    small, large = [], []
+    for _ in range(PAIRS):
+        small.append(start_to_first_message(g, "1G"))
+        large.append(start_to_first_message(g, "128G"))
+    t_small = statistics.median(s[0] for s in small)
+    t_large = statistics.median(s[0] for s in large)
+    ratios = [b[0] / a[0] for a, b in zip(small, large)]
+    rows.append(("P3 start to first guest message, 128 GiB / 1 GiB",
+                 "%.3f / %.3f s" % (t_large, t_small),
+                 "%.3f (pairs %.2f-%.2f)" % (statistics.median(ratios),
+                                             min(ratios), max(ratios)),
+                 "<= 1.05"))
+    rss_small = statistics.median(s[1] for s in small)
+    rss_large = statistics.median(s[1] for s in large)
+    rows.append(("P3 QEMU peak RSS, 128 GiB - 1 GiB",
+                 "%d / %d MiB" % (rss_large // 1024, rss_small // 1024),
+                 "%+.1f MiB" % ((rss_large - rss_small) / 1024),
+                 "<= +16 MiB"))
+    rows.append(("P4 VFIO DMA map calls for the GPU memory, 1 GiB / 128 GiB",
+                 "%d / %d" % (small[0][2], large[0][2]), "", "1 each"))
+
+
+def pow2(v):
+    p = 1
+    while p < v:
+        p <<= 1
+    return p
+
+
+def p5_address_space(rows):
+    """Guest physical space per GPU.  Upstream: BAR4 is the next power of
+    two of usemem in virt's high PCI MMIO window (512 GiB by default), and
+    GH200's BAR2 (2 GiB) too.  This device: the memory itself, in device
+    memory, aligned to 1 GiB; nothing in the MMIO window but BAR0 and
+    BAR2."""
+    window = 512 * GiB
+    for size_gib in (95, 143, 186):
+        size = size_gib * GiB
+        upstream = pow2(size) + 2 * GiB
+        ours = size
+        rows.append(("P5 GPA per GiB of GPU memory, %d GiB GPU" % size_gib,
+                     "ours %.2f, upstream %.2f" % (ours / size,
+                                                   upstream / size),
+                     "", ""))
+        rows.append(("P5 GPUs in virt's default 512 GiB MMIO window, "
+                     "%d GiB" % size_gib,
+                     "ours %d (BAR0+BAR2 only), upstream %d" %
+                     (window // (2 * GiB + 16 * MiB), window // upstream),
+                     "", ""))
+
+
+def main():
+    build = sys.argv[1]
+    out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
+        build, "benchmark.txt")
+    g = guest.Guest(build)
+    rows = []
+    try:
+        p1_cpu_bandwidth(g, rows)
+        p3_p4_startup(g, rows)
+        p5_address_space(rows)
+    finally:
+        g.close()
+    accel = g.accel()[1]
+    lines = ["vfio-pci-nvgrace benchmarks, %s, %s host, %s, %d pairs" %
+             (datetime.date.today().isoformat(), platform.machine(), accel,
+              PAIRS), ""]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for r in [("measure", "values", "ratio", "target")] + rows:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    text = "\n".join(lines) + "\n"
+    sys.stdout.write(text)
+    with open(out, "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()
