@@ -7,12 +7,12 @@
  *
  * On Grace Hopper and Grace Blackwell the CPU reaches the GPU's memory
  * cache-coherently over NVLink-C2C; on the host it is system memory.  This
- * device assigns the GPU like vfio-pci does and, in addition, maps the
- * coherent memory that the host exposes as a VFIO device-specific region
- * into the guest as ordinary RAM (not a BAR): placed by the memory-device
- * framework in the machine's device-memory area, directly over the host
- * mapping, so that the guest can online it like bare-metal firmware
- * describes it.
+ * device assigns the GPU like vfio-pci does and, in addition, maps that
+ * memory, which the host exposes as a VFIO device-specific region or, with
+ * today's nvgrace-gpu driver, as a fake BAR4, into the guest as ordinary
+ * RAM (not a BAR): placed by the memory-device framework in the machine's
+ * device-memory area, directly over the host mapping, so that the guest
+ * can online it like bare-metal firmware describes it.
  */
 
 #include "qemu/osdep.h"
