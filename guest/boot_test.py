@@ -280,6 +280,37 @@ gpumem node-fill 1 %d
         self.assertEqual(other, [], "pages changed by neither: %s" %
                          ", ".join("0x%x" % (base + o) for o in other[:16]))
 
+    def test_6_virtio_blk_dma_into_gpu_node(self):
+        """A device's DMA into a buffer on the GPU node: QEMU's virtio-blk
+        writes guest RAM directly.  As a BAR (ram_device) this memory made
+        QEMU bounce-buffer such DMA, and O_DIRECT reads failed with
+        "virtio: bogus descriptor or out of resources"."""
+        gpu = self.gpu(online="driver-managed")
+        seed, mib = 0x6469736b, 64
+        disk = os.path.join(self.guest.tmp, "disk.img")
+        write_pattern(disk, 0, mib * MiB, seed)
+        nodes, out = self.boot([gpu], "uefi", guest.NODE_TABLE + """
+for m in virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk \
+         nvgrace_mem; do
+    insmod /lib/modules/$m.ko
+done
+echo "--- gpu node"
+gpumem dio-read 1 /dev/vda %d %d
+echo "--- node 0"
+gpumem dio-read 0 /dev/vda %d %d
+""" % (mib, seed, mib, seed), extra=[
+            "-drive", "file=%s,format=raw,if=none,id=disk0" % disk,
+            "-device", "virtio-blk-pci,drive=disk0"])
+        for part, node in (("--- gpu node", 1), ("--- node 0", 0)):
+            text = out.split(part)[1]
+            placed = kv_lines(text, "pages_on_node")[0]
+            read = kv_lines(text, "node")[0]
+            print("guest: " + " ".join("%s=%s" % kv for kv in read.items()))
+            self.assertEqual(placed["pages_on_node"], placed["pages"])
+            self.assertEqual(int(read["node"]), node)
+            self.assertEqual(int(read["bytes"]), mib * MiB)
+            self.assertEqual(int(read["errors"]), 0)
+
 
 class TwoGpuTest(GuestCase):
     def test_5_two_gpus_both_policies(self):

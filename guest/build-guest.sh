@@ -32,9 +32,15 @@ make -s -C "$stack/headers" M="$stack/module-build" ARCH=arm64 \
     exit 1
 }
 
+# virtio-blk for the DMA tests: Debian builds it and virtio-pci as modules.
+kmod=$stack/modules/kernel/drivers
 python3 "$repo/guest/initramfs.py" "$stack/base.cpio" \
     init="$repo/guest/init" \
     bin/busybox="$stack/busybox" \
     bin/gpumem="$stack/gpumem" \
-    lib/modules/nvgrace_mem.ko="$stack/module-build/nvgrace_mem.ko"
+    lib/modules/nvgrace_mem.ko="$stack/module-build/nvgrace_mem.ko" \
+    lib/modules/virtio_pci_legacy_dev.ko="$kmod/virtio/virtio_pci_legacy_dev.ko" \
+    lib/modules/virtio_pci_modern_dev.ko="$kmod/virtio/virtio_pci_modern_dev.ko" \
+    lib/modules/virtio_pci.ko="$kmod/virtio/virtio_pci.ko" \
+    lib/modules/virtio_blk.ko="$kmod/block/virtio_blk.ko"
 echo "build-guest: guest ready in $stack"

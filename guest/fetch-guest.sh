@@ -49,8 +49,17 @@ set -- -o Dir::Etc::SourceList="$apt_dir/sources.list" \
        -o APT::Architectures::=arm64 -o APT::Architectures::="$host_arch" \
        -o APT::Sandbox::User="$(id -un)" -q
 
+# The archive's mirrors fail now and then: try a few times.
+retry() {
+    for attempt in 1 2 3; do
+        "$@" && return 0
+        [ $attempt = 3 ] || sleep 15
+    done
+    return 1
+}
+
 echo "fetch-guest: reading Debian's package indexes"
-apt-get "$@" update >"$apt_dir/update.log" 2>&1 || {
+retry apt-get "$@" update >"$apt_dir/update.log" 2>&1 || {
     tail -5 "$apt_dir/update.log" >&2
     echo "fetch-guest: the Debian archive cannot be reached" >&2
     exit 77
@@ -72,7 +81,8 @@ pkgs="linux-image-$abi-arm64:arm64 linux-headers-$abi-arm64:arm64
       qemu-efi-aarch64/trixie"
 echo "fetch-guest: downloading" $pkgs
 rm -f "$debs"/*.deb
-(cd "$debs" && apt-get "$@" download $pkgs) >"$apt_dir/download.log" 2>&1 || {
+(cd "$debs" && retry apt-get "$@" download $pkgs) \
+    >"$apt_dir/download.log" 2>&1 || {
     tail -5 "$apt_dir/download.log" >&2
     echo "fetch-guest: the archive did not serve the guest packages" >&2
     exit 77

@@ -7,6 +7,7 @@ side by side in one run (machines here are shared and noisy).
                               (default BUILD/benchmark.txt)
 
 P1  CPU bandwidth on the GPU node versus node 0, in one guest, paired runs
+P2  virtio-blk O_DIRECT reads into the GPU node versus node 0, paired
 P3  QEMU start to the guest kernel's first message, and QEMU's peak RSS,
     with 128 GiB of GPU memory versus 1 GiB, paired runs
 P4  VFIO DMA map calls for the GPU memory, 1 GiB and 128 GiB
@@ -25,6 +26,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "guest"))
 import guest  # noqa: E402
+from boot_test import write_pattern  # noqa: E402
 from guest import GiB, MiB, Gpu  # noqa: E402
 
 PAIRS = 9
@@ -59,6 +61,40 @@ def p1_cpu_bandwidth(g, rows):
                      "%.2f (pairs %.2f-%.2f)" % (statistics.median(ratios),
                                                  min(ratios), max(ratios)),
                      ">= 0.95"))
+
+
+def p2_device_dma(g, rows):
+    """virtio-blk O_DIRECT reads into a buffer on the GPU node and on node
+    0, alternating in one guest boot (UEFI, driver-managed, onlined by the
+    reference module)."""
+    mib, seed = 64, 7
+    disk = os.path.join(g.tmp, "p2-disk.img")
+    write_pattern(disk, 0, mib * MiB, seed)
+    runs = "\n".join("gpumem dio-read 1 /dev/vda %d %d\n"
+                      "gpumem dio-read 0 /dev/vda %d %d" %
+                      (mib, seed, mib, seed) for _ in range(PAIRS))
+    script = ("for m in virtio_pci_legacy_dev virtio_pci_modern_dev "
+              "virtio_pci virtio_blk nvgrace_mem; do "
+              "insmod /lib/modules/$m.ko; done\n" + runs + "\n")
+    rc, out = g.boot([Gpu(online="driver-managed")], "uefi", script,
+                     extra=["-drive", "file=%s,format=raw,if=none,id=d0" %
+                            disk, "-device", "virtio-blk-pci,drive=d0"])
+    if rc:
+        raise RuntimeError("dio-read failed or read wrong data:\n" + out)
+    res = {0: [], 1: []}
+    for line in out.splitlines():
+        if line.startswith("node=") and "dio_mibs" in line:
+            kv = dict(w.split("=") for w in line.split())
+            res[int(kv["node"])].append(float(kv["dio_mibs"]))
+    if len(res[0]) != PAIRS or len(res[1]) != PAIRS:
+        raise RuntimeError("dio-read failed:\n" + out)
+    ratios = [a / b for a, b in zip(res[1], res[0])]
+    rows.append(("P2 virtio-blk O_DIRECT read, GPU node / node 0",
+                 "%.0f / %.0f MiB/s" % (statistics.median(res[1]),
+                                        statistics.median(res[0])),
+                 "%.2f (pairs %.2f-%.2f)" % (statistics.median(ratios),
+                                             min(ratios), max(ratios)),
+                 ">= 0.90"))
 
 
 def start_to_first_message(g, mem):
@@ -165,6 +201,7 @@ def main():
     rows = []
     try:
         p1_cpu_bandwidth(g, rows)
+        p2_device_dma(g, rows)
         p3_p4_startup(g, rows)
         p5_address_space(rows)
     finally:

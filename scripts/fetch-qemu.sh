@@ -5,7 +5,8 @@
 # 'pristine' is the unpatched source.  Where the source comes from, in order:
 #   1. QEMU_SRC, a QEMU tree of the user's (copied, never modified);
 #   2. Debian's source package qemu 1:10.2.2+ds-1 from the archive;
-#   3. the copy in ../shared/deps/qemu-10.2.2 beside this repository.
+#   3. the copy in ../shared/deps/qemu-10.2.2 beside this repository, or in
+#      NVGRACE_QEMU_DEPS.
 # Downloads are checked against scripts/qemu-10.2.2.sha256.
 set -eu
 
@@ -40,7 +41,7 @@ LIST
 }
 
 from_shared_copy() {
-    shared=$here/../../shared/deps/qemu-10.2.2
+    shared=${NVGRACE_QEMU_DEPS:-$here/../../shared/deps/qemu-10.2.2}
     [ -d "$shared" ] && cp "$shared"/qemu_10.2.2* "$downloads"/
 }
 
@@ -51,10 +52,14 @@ if [ -n "${QEMU_SRC:-}" ]; then
     tar -C "$QEMU_SRC" --exclude=.git --exclude=./build -cf - . |
         tar -C "$src" -xf -
 else
-    if ! verified; then
+    # The archive's mirrors fail now and then: try a few times.
+    for attempt in 1 2 3; do
+        verified && break
         echo "fetch-qemu: downloading Debian source package qemu $version"
-        from_archive || echo "fetch-qemu: the archive did not serve it"
-    fi
+        from_archive && break
+        echo "fetch-qemu: the archive did not serve it (attempt $attempt)"
+        [ $attempt = 3 ] || sleep 15
+    done
     if ! verified; then
         echo "fetch-qemu: using the copy in shared/deps/qemu-10.2.2"
         from_shared_copy || true

@@ -30,6 +30,14 @@
  *     as the bytes copied, MiB/2), and reading it (sum of 8-byte loads):
  *       node=<n> memset_mibs=<x> memcpy_mibs=<y> read_mibs=<z>
  *
+ *   gpumem dio-read <node> <path> <MiB> <seed>
+ *     Reads MiB from the start of <path> (a block device) with O_DIRECT,
+ *     in 1 MiB requests, into a buffer bound to <node> as above: the
+ *     device's DMA writes the GPU node's memory.  Word i of the device
+ *     must hold pattern(seed, i).  Prints
+ *       pages_on_node=<pages on node> pages=<pages>
+ *       node=<n> bytes=<n> dio_mibs=<MiB/s> errors=<mismatching words>
+ *
  *   gpumem node-fill <node> <seed> [hold_seconds]
  *     Binds an anonymous mapping to <node> and fills it in 2 MiB steps, up
  *     to the node's MemFree less 16 MiB.  The pattern is keyed by physical
@@ -541,6 +549,47 @@ static int cmd_devmem(int write, uint64_t phys, uint64_t bytes, uint64_t seed)
 	return errors ? 1 : 0;
 }
 
+static int cmd_dio_read(int node, const char *path, uint64_t mib,
+			uint64_t seed)
+{
+	size_t len = mib * MIB, n = len / 8, i, errors = 0, on, pages;
+	size_t done = 0;
+	uint64_t *buf;
+	double t;
+	ssize_t r;
+	int fd;
+
+	if (!mib)
+		return 2;
+	buf = map_bound(node, len, 0, MPOL_MF_STRICT | MPOL_MF_MOVE);
+	if (!buf)
+		return 1;
+	memset(buf, 0, len);
+	if (pages_on_node((char *)buf, len, node, &on, &pages))
+		return 1;
+	printf("pages_on_node=%zu pages=%zu\n", on, pages);
+	fd = open(path, O_RDONLY | O_DIRECT);
+	if (fd < 0)
+		return fail(path);
+	t = now();
+	while (done < len) {
+		r = pread(fd, (char *)buf + done, MIB, done);
+		if (r <= 0) {
+			close(fd);
+			return fail("O_DIRECT read");
+		}
+		done += r;
+	}
+	t = now() - t;
+	close(fd);
+	for (i = 0; i < n; i++)
+		errors += buf[i] != pattern(seed, i);
+	printf("node=%d bytes=%zu dio_mibs=%.1f errors=%zu\n", node, done,
+	       len / MIB / t, errors);
+	munmap(buf, len);
+	return (on != pages || errors) ? 1 : 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
@@ -548,9 +597,10 @@ static int usage(void)
 		"       %s fill <node> <MiB> <seed>\n"
 		"       %s bw <node> <MiB> <reps>\n"
 		"       %s node-fill <node> <seed> [hold_seconds]\n"
+		"       %s dio-read <node> <path> <MiB> <seed>\n"
 		"       %s devmem-fill <phys_base_hex> <bytes> <seed>\n"
 		"       %s devmem-check <phys_base_hex> <bytes> <seed>\n",
-		prog, prog, prog, prog, prog, prog);
+		prog, prog, prog, prog, prog, prog, prog);
 	return 2;
 }
 
@@ -568,6 +618,12 @@ int main(int argc, char **argv)
 		    parse_u64(argv[4], 0, &b) || a > (SIZE_MAX >> 20))
 			return usage();
 		return cmd[0] == 'f' ? cmd_fill(node, a, b) : cmd_bw(node, a, b);
+	}
+	if (!strcmp(cmd, "dio-read") && argc == 6) {
+		if (parse_node(argv[2], &node) || parse_u64(argv[4], 0, &a) ||
+		    parse_u64(argv[5], 0, &b) || a > (SIZE_MAX >> 20))
+			return usage();
+		return cmd_dio_read(node, argv[3], a, b);
 	}
 	if (!strcmp(cmd, "node-fill") && (argc == 4 || argc == 5)) {
 		if (parse_node(argv[2], &node) || parse_u64(argv[3], 0, &a) ||
