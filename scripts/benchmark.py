@@ -7,7 +7,8 @@ side by side in one run (machines here are shared and noisy).
                               (default BUILD/benchmark.txt)
 
 P1  CPU bandwidth on the GPU node versus node 0, in one guest, paired runs
-P2  virtio-blk O_DIRECT reads into the GPU node versus node 0, paired
+P2  virtio-blk O_DIRECT reads into the GPU node versus node 0, paired, and
+    the same with the upstream design (plain vfio-pci, BAR4 as System RAM)
 P3  QEMU start to the guest kernel's first message, and QEMU's peak RSS,
     with 128 GiB of GPU memory versus 1 GiB, paired runs
 P4  VFIO DMA map calls for the GPU memory, 1 GiB and 128 GiB
@@ -26,6 +27,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "guest"))
 import guest  # noqa: E402
+import initramfs  # noqa: E402
 from boot_test import write_pattern  # noqa: E402
 from guest import GiB, MiB, Gpu  # noqa: E402
 
@@ -40,8 +42,10 @@ def median_spread(values):
 def p1_cpu_bandwidth(g, rows):
     """gpumem bw on node 1 (the GPU memory, online at boot) and node 0,
     alternating A B A B in one boot."""
-    runs = "\n".join("gpumem bw 1 256 5\ngpumem bw 0 256 5"
-                     for _ in range(PAIRS))
+    # A B, then B A: neither side always runs first.
+    runs = "\n".join("gpumem bw %d 256 5\ngpumem bw %d 256 5" %
+                     ((1, 0) if i % 2 == 0 else (0, 1))
+                     for i in range(PAIRS))
     rc, out = g.boot([Gpu(online="boot")], "dt", runs + "\n")
     if rc:
         raise RuntimeError("gpumem bw failed:\n" + out)
@@ -70,9 +74,11 @@ def p2_device_dma(g, rows):
     mib, seed = 64, 7
     disk = os.path.join(g.tmp, "p2-disk.img")
     write_pattern(disk, 0, mib * MiB, seed)
-    runs = "\n".join("gpumem dio-read 1 /dev/vda %d %d\n"
-                      "gpumem dio-read 0 /dev/vda %d %d" %
-                      (mib, seed, mib, seed) for _ in range(PAIRS))
+    runs = "\n".join("gpumem dio-read %d /dev/vda %d %d\n"
+                      "gpumem dio-read %d /dev/vda %d %d" %
+                      ((1, mib, seed, 0, mib, seed) if i % 2 == 0 else
+                       (0, mib, seed, 1, mib, seed))
+                      for i in range(PAIRS))
     script = ("for m in virtio_pci_legacy_dev virtio_pci_modern_dev "
               "virtio_pci virtio_blk nvgrace_mem; do "
               "insmod /lib/modules/$m.ko; done\n" + runs + "\n")
@@ -95,6 +101,61 @@ def p2_device_dma(g, rows):
                  "%.2f (pairs %.2f-%.2f)" % (statistics.median(ratios),
                                              min(ratios), max(ratios)),
                  ">= 0.90"))
+
+
+def p2_upstream_design(g, rows):
+    """The same read with the upstream design on the same emulated host in
+    upstream-BAR mode: plain vfio-pci, acpi-generic-initiator nodes, and
+    BAR4 onlined as System RAM by the reference module (mode=bar), as
+    NVIDIA's driver does in a VM.  vfio-pci maps BAR4 as ram_device, so
+    QEMU's DMA into it goes through the bounce buffer."""
+    mib, seed = 64, 7
+    gpu = Gpu(mem="1G", abi="bar", model="gb200")
+    gpu.backing = os.path.join(g.tmp, "p2-upstream.mem")
+    disk = os.path.join(g.tmp, "p2-disk.img")
+    write_pattern(disk, 0, mib * MiB, seed)
+    script = ("for m in virtio_pci_legacy_dev virtio_pci_modern_dev "
+              "virtio_pci virtio_blk; do insmod /lib/modules/$m.ko; done\n"
+              "insmod /lib/modules/nvgrace_mem.ko mode=bar bar_node=1\n"
+              "gpumem dio-read 0 /dev/vda %d %d\n"
+              "gpumem dio-read 1 /dev/vda %d %d\n" % (mib, seed, mib, seed))
+    initrd = os.path.join(g.tmp, "p2-initrd")
+    with open(os.path.join(g.stack, "base.cpio"), "rb") as f:
+        base = f.read()
+    with open(initrd, "wb") as f:
+        f.write(base + initramfs.cpio_file("test.sh", script.encode()))
+    cmd = g.command([gpu], "uefi", 1 * GiB, initrd, extra=[
+        "-drive", "file=%s,format=raw,if=none,id=d0" % disk,
+        "-device", "virtio-blk-pci,drive=d0"])
+    dev = next(i for i, a in enumerate(cmd) if a.startswith("vfio-pci-"))
+    cmd[dev] = "vfio-pci,host=%s,id=gpu0,bus=rp0" % gpu.host
+    for n in range(1, 9):
+        cmd += ["-object", "acpi-generic-initiator,id=gi%d,pci-dev=gpu0,"
+                "node=%d" % (n, n)]
+    env = dict(os.environ, LD_PRELOAD=g.host_lib,
+               NVGRACE_HOST=g.host_spec([gpu]))
+    try:
+        res = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL,
+                             capture_output=True, timeout=120)
+        out, err, hung = res.stdout, res.stderr, False
+    except subprocess.TimeoutExpired as e:
+        out, err, hung = e.stdout or b"", e.stderr or b"", True
+    out = out.decode(errors="replace")
+    err = err.decode(errors="replace").strip().splitlines()
+    speeds = {int(kv["node"]): float(kv["dio_mibs"])
+              for kv in (dict(w.split("=") for w in line.split())
+                         for line in out.splitlines()
+                         if line.startswith("node=") and "dio_mibs" in line)}
+    if 1 in speeds and 0 in speeds:
+        result = "%.0f / %.0f MiB/s" % (speeds[1], speeds[0])
+        ratio = "%.2f (one pair)" % (speeds[1] / speeds[0])
+    else:
+        result = "read into BAR4 RAM failed%s: QEMU: %s" % (
+            ", guest hung (killed after 120 s)" if hung else "",
+            err[-1] if err else "(nothing)")
+        ratio = "-"
+    rows.append(("P2 same, upstream design (BAR4 as System RAM)", result,
+                 ratio, "(comparison)"))
 
 
 def start_to_first_message(g, mem):
@@ -143,9 +204,13 @@ def start_to_first_message(g, mem):
 
 def p3_p4_startup(g, rows):
     small, large = [], []
-    for _ in range(PAIRS):
-        small.append(start_to_first_message(g, "1G"))
-        large.append(start_to_first_message(g, "128G"))
+    for i in range(PAIRS):
+        if i % 2:
+            large.append(start_to_first_message(g, "128G"))
+            small.append(start_to_first_message(g, "1G"))
+        else:
+            small.append(start_to_first_message(g, "1G"))
+            large.append(start_to_first_message(g, "128G"))
     t_small = statistics.median(s[0] for s in small)
     t_large = statistics.median(s[0] for s in large)
     ratios = [b[0] / a[0] for a, b in zip(small, large)]
@@ -202,6 +267,7 @@ def main():
     try:
         p1_cpu_bandwidth(g, rows)
         p2_device_dma(g, rows)
+        p2_upstream_design(g, rows)
         p3_p4_startup(g, rows)
         p5_address_space(rows)
     finally:

@@ -38,8 +38,10 @@
  * used: that store takes the hotplug lock with a trylock that restarts the
  * system call when contended, which init_module() cannot handle.
  *
- * The module parameter "mode" selects where the memory is described; only
- * "dsd" (the _DSD properties above) exists.
+ * The module parameter "mode" selects where the memory is described: "dsd"
+ * (the _DSD properties above), or "bar": the GPU's BAR4 on node
+ * "bar_node", as NVIDIA's driver takes it in a VM whose firmware gives no
+ * base address (the upstream design, plain vfio-pci), for comparison.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -74,7 +76,14 @@
 static char *mode = "dsd";
 module_param(mode, charp, 0444);
 MODULE_PARM_DESC(mode,
-		 "Where the GPU memory is described; only \"dsd\" (ACPI _DSD)");
+		 "Where the GPU memory is: \"dsd\" (the ACPI _DSD properties) or \"bar\" (BAR4, as NVIDIA's driver takes it in a VM without base-pa)");
+
+/* In place of a proximity domain: the node is bar_node. */
+#define NVGRACE_PXM_BAR_NODE	U64_MAX
+
+static int bar_node = NUMA_NO_NODE;
+module_param(bar_node, int, 0444);
+MODULE_PARM_DESC(bar_node, "mode=bar: the NUMA node of the memory");
 
 enum {
 	NVGRACE_BASE,
@@ -241,12 +250,13 @@ static int nvgrace_new_gpu(struct pci_dev *pdev, const u64 *val)
 		       pci_name(pdev), base, size, block);
 		return -EINVAL;
 	}
-	if (pxm > INT_MAX || !val[NVGRACE_PXM_COUNT]) {
+	if ((pxm > INT_MAX && pxm != NVGRACE_PXM_BAR_NODE) ||
+	    !val[NVGRACE_PXM_COUNT]) {
 		pr_err("%s: bad proximity domains: start %llu count %llu\n",
 		       pci_name(pdev), pxm, val[NVGRACE_PXM_COUNT]);
 		return -EINVAL;
 	}
-	nid = pxm_to_node(pxm);
+	nid = pxm == NVGRACE_PXM_BAR_NODE ? bar_node : pxm_to_node(pxm);
 	if (nid == NUMA_NO_NODE || !node_possible(nid)) {
 		pr_err("%s: proximity domain %llu has no NUMA node (no SRAT entry?)\n",
 		       pci_name(pdev), pxm);
@@ -277,6 +287,23 @@ static int nvgrace_new_gpu(struct pci_dev *pdev, const u64 *val)
 	return 0;
 }
 
+/*
+ * mode=bar: the memory is the GPU's BAR4, as NVIDIA's driver takes it in a
+ * VM when the _DSD gives no base address (the upstream nvgrace-gpu design
+ * with plain vfio-pci).  The node comes from bar_node.
+ */
+static int nvgrace_read_bar(struct pci_dev *pdev, u64 *val)
+{
+	if (!pci_resource_len(pdev, 4) ||
+	    !(pci_resource_flags(pdev, 4) & IORESOURCE_MEM))
+		return -ENODEV;
+	val[NVGRACE_BASE] = pci_resource_start(pdev, 4);
+	val[NVGRACE_SIZE] = pci_resource_len(pdev, 4);
+	val[NVGRACE_PXM_START] = NVGRACE_PXM_BAR_NODE;
+	val[NVGRACE_PXM_COUNT] = 1;
+	return 0;
+}
+
 static int nvgrace_find_gpus(void)
 {
 	struct pci_dev *pdev = NULL;
@@ -284,7 +311,8 @@ static int nvgrace_find_gpus(void)
 	int ret;
 
 	while ((pdev = pci_get_device(PCI_VENDOR_ID_NVIDIA, PCI_ANY_ID, pdev))) {
-		ret = nvgrace_read_props(pdev, val);
+		ret = strcmp(mode, "bar") ? nvgrace_read_props(pdev, val) :
+		      nvgrace_read_bar(pdev, val);
 		if (ret == -ENODEV)
 			continue;
 		if (!ret)
@@ -390,8 +418,14 @@ static int __init nvgrace_mem_init(void)
 	bool restore;
 	int ret;
 
-	if (strcmp(mode, "dsd")) {
-		pr_err("mode \"%s\" is not supported, only \"dsd\"\n", mode);
+	if (strcmp(mode, "dsd") && strcmp(mode, "bar")) {
+		pr_err("mode \"%s\" is not supported: \"dsd\" or \"bar\"\n",
+		       mode);
+		return -EINVAL;
+	}
+	if (!strcmp(mode, "bar") &&
+	    (bar_node < 0 || bar_node >= MAX_NUMNODES || !node_possible(bar_node))) {
+		pr_err("mode=bar needs bar_node, a possible NUMA node\n");
 		return -EINVAL;
 	}
 
