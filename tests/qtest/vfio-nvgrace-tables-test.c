@@ -544,6 +544,17 @@ static int dsdt_find_gpu_dsds(GByteArray *dsdt, GpuDsd *dsds, int max)
     return n;
 }
 
+/* The _DSD of a GPU: where it is and what it says. */
+static void assert_gpu_dsd(const GpuDsd *dsd, const char *path, uint64_t base,
+                           uint64_t size, uint64_t pxm_start)
+{
+    g_assert_cmpstr(dsd->path, ==, path);
+    g_assert_cmphex(dsd->base_pa, ==, base);
+    g_assert_cmphex(dsd->size, ==, size);
+    g_assert_cmpuint(dsd->pxm_start, ==, pxm_start);
+    g_assert_cmpuint(dsd->pxm_count, ==, 8);
+}
+
 /* ---- The configurations ---- */
 
 #define GPU_SIZE (1 * GiB)
@@ -617,11 +628,7 @@ static void test_one_gpu(const char *online, const char *variant,
 
     g_assert_cmpint(dsdt_find_gpu_dsds(acpi_table(&t, "DSDT"), dsd, 4), ==,
                     1);
-    g_assert_cmpstr(dsd[0].path, ==, "S10");
-    g_assert_cmphex(dsd[0].base_pa, ==, GPU_BASE);
-    g_assert_cmphex(dsd[0].size, ==, GPU_SIZE);
-    g_assert_cmpuint(dsd[0].pxm_start, ==, 1);
-    g_assert_cmpuint(dsd[0].pxm_count, ==, 8);
+    assert_gpu_dsd(&dsd[0], "S10", GPU_BASE, GPU_SIZE, 1);
 
     acpi_table_check_expected(acpi_table(&t, "SRAT"), variant);
     /* The policy does not change the DSDT. */
@@ -730,16 +737,8 @@ static void test_two_gpus(void)
     /* GPU 2's _DSD is under its root port. */
     g_assert_cmpint(dsdt_find_gpu_dsds(acpi_table(&t, "DSDT"), dsd, 4), ==,
                     2);
-    g_assert_cmpstr(dsd[0].path, ==, "S10");
-    g_assert_cmphex(dsd[0].base_pa, ==, GPU_BASE);
-    g_assert_cmphex(dsd[0].size, ==, GPU_SIZE);
-    g_assert_cmpuint(dsd[0].pxm_start, ==, 1);
-    g_assert_cmpuint(dsd[0].pxm_count, ==, 8);
-    g_assert_cmpstr(dsd[1].path, ==, "S18.S00");
-    g_assert_cmphex(dsd[1].base_pa, ==, gpu2_base);
-    g_assert_cmphex(dsd[1].size, ==, GPU2_SIZE);
-    g_assert_cmpuint(dsd[1].pxm_start, ==, 9);
-    g_assert_cmpuint(dsd[1].pxm_count, ==, 8);
+    assert_gpu_dsd(&dsd[0], "S10", GPU_BASE, GPU_SIZE, 1);
+    assert_gpu_dsd(&dsd[1], "S18.S00", gpu2_base, GPU2_SIZE, 9);
 
     acpi_table_check_expected(acpi_table(&t, "SRAT"), "nvgrace-2gpu");
     acpi_table_check_expected(acpi_table(&t, "DSDT"), "nvgrace-2gpu");
