@@ -289,18 +289,14 @@ gpumem node-fill 1 %d
         seed, mib = 0x6469736b, 64
         disk = os.path.join(self.guest.tmp, "disk.img")
         write_pattern(disk, 0, mib * MiB, seed)
-        nodes, out = self.boot([gpu], "uefi", guest.NODE_TABLE + """
-for m in virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk \
-         nvgrace_mem; do
-    insmod /lib/modules/$m.ko
-done
+        nodes, out = self.boot([gpu], "uefi", guest.NODE_TABLE +
+                               guest.VIRTIO_BLK_MODULES + """
+insmod /lib/modules/nvgrace_mem.ko
 echo "--- gpu node"
 gpumem dio-read 1 /dev/vda %d %d
 echo "--- node 0"
 gpumem dio-read 0 /dev/vda %d %d
-""" % (mib, seed, mib, seed), extra=[
-            "-drive", "file=%s,format=raw,if=none,id=disk0" % disk,
-            "-device", "virtio-blk-pci,drive=disk0"])
+""" % (mib, seed, mib, seed), extra=guest.virtio_blk(disk))
         for part, node in (("--- gpu node", 1), ("--- node 0", 0)):
             text = out.split(part)[1]
             placed = kv_lines(text, "pages_on_node")[0]

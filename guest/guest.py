@@ -124,6 +124,15 @@ class Guest:
                         (g.host, g.model, g.mem, g.abi, g.backing)
                         for g in gpus)
 
+    def initrd(self, script, name="initrd"):
+        """The base initramfs with @script as /test.sh; returns its path."""
+        path = os.path.join(self.tmp, name)
+        with open(os.path.join(self.stack, "base.cpio"), "rb") as f:
+            base = f.read()
+        with open(path, "wb") as f:
+            f.write(base + initramfs.cpio_file("test.sh", script.encode()))
+        return path
+
     def boot(self, gpus, firmware, script, ram=1 * GiB, timeout=300,
              extra=()):
         """Boot, run @script as /test.sh, return (rc, output of the script).
@@ -132,11 +141,7 @@ class Guest:
         for i, g in enumerate(gpus):
             if not g.backing:
                 g.backing = os.path.join(self.tmp, "gpu%d.mem" % i)
-        initrd = os.path.join(self.tmp, "initrd")
-        with open(os.path.join(self.stack, "base.cpio"), "rb") as f:
-            base = f.read()
-        with open(initrd, "wb") as f:
-            f.write(base + initramfs.cpio_file("test.sh", script.encode()))
+        initrd = self.initrd(script)
         env = dict(os.environ, LD_PRELOAD=self.host_lib,
                    NVGRACE_HOST=self.host_spec(gpus))
         cmd = self.command(gpus, firmware, ram, initrd, extra)
@@ -158,6 +163,20 @@ class Guest:
                               out[-4000:]))
         return int(m.group(2)), m.group(1)
 
+
+def virtio_blk(disk):
+    """QEMU arguments for a virtio-blk disk; the guest loads its driver with
+    VIRTIO_BLK_MODULES."""
+    return ["-drive", "file=%s,format=raw,if=none,id=disk0" % disk,
+            "-device", "virtio-blk-pci,drive=disk0"]
+
+
+# Shell for /test.sh: Debian builds virtio-pci and virtio-blk as modules.
+VIRTIO_BLK_MODULES = """
+for m in virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk; do
+    insmod /lib/modules/$m.ko
+done
+"""
 
 # Shell for /test.sh: one line per online node, key=value words.
 NODE_TABLE = r"""

@@ -27,7 +27,6 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "guest"))
 import guest  # noqa: E402
-import initramfs  # noqa: E402
 from boot_test import write_pattern  # noqa: E402
 from guest import GiB, MiB, Gpu  # noqa: E402
 
@@ -79,12 +78,10 @@ def p2_device_dma(g, rows):
                       ((1, mib, seed, 0, mib, seed) if i % 2 == 0 else
                        (0, mib, seed, 1, mib, seed))
                       for i in range(PAIRS))
-    script = ("for m in virtio_pci_legacy_dev virtio_pci_modern_dev "
-              "virtio_pci virtio_blk nvgrace_mem; do "
-              "insmod /lib/modules/$m.ko; done\n" + runs + "\n")
+    script = (guest.VIRTIO_BLK_MODULES +
+              "insmod /lib/modules/nvgrace_mem.ko\n" + runs + "\n")
     rc, out = g.boot([Gpu(online="driver-managed")], "uefi", script,
-                     extra=["-drive", "file=%s,format=raw,if=none,id=d0" %
-                            disk, "-device", "virtio-blk-pci,drive=d0"])
+                     extra=guest.virtio_blk(disk))
     if rc:
         raise RuntimeError("dio-read failed or read wrong data:\n" + out)
     res = {0: [], 1: []}
@@ -114,19 +111,12 @@ def p2_upstream_design(g, rows):
     gpu.backing = os.path.join(g.tmp, "p2-upstream.mem")
     disk = os.path.join(g.tmp, "p2-disk.img")
     write_pattern(disk, 0, mib * MiB, seed)
-    script = ("for m in virtio_pci_legacy_dev virtio_pci_modern_dev "
-              "virtio_pci virtio_blk; do insmod /lib/modules/$m.ko; done\n"
+    script = (guest.VIRTIO_BLK_MODULES +
               "insmod /lib/modules/nvgrace_mem.ko mode=bar bar_node=1\n"
               "gpumem dio-read 0 /dev/vda %d %d\n"
               "gpumem dio-read 1 /dev/vda %d %d\n" % (mib, seed, mib, seed))
-    initrd = os.path.join(g.tmp, "p2-initrd")
-    with open(os.path.join(g.stack, "base.cpio"), "rb") as f:
-        base = f.read()
-    with open(initrd, "wb") as f:
-        f.write(base + initramfs.cpio_file("test.sh", script.encode()))
-    cmd = g.command([gpu], "uefi", 1 * GiB, initrd, extra=[
-        "-drive", "file=%s,format=raw,if=none,id=d0" % disk,
-        "-device", "virtio-blk-pci,drive=d0"])
+    cmd = g.command([gpu], "uefi", 1 * GiB, g.initrd(script, "p2-initrd"),
+                    extra=guest.virtio_blk(disk))
     dev = next(i for i, a in enumerate(cmd) if a.startswith("vfio-pci-"))
     cmd[dev] = "vfio-pci,host=%s,id=gpu0,bus=rp0" % gpu.host
     for n in range(1, 9):

@@ -83,6 +83,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -335,20 +336,39 @@ static int pages_on_node(char *p, size_t len, int node, size_t *on,
 	return 0;
 }
 
+/*
+ * @len bytes bound to @node and touched; prints where the pages are as
+ *   pages_on_node=<pages on node> pages=<pages>
+ * NULL on error.
+ */
+static uint64_t *map_touched(int node, size_t len, bool *on_node)
+{
+	uint64_t *buf = map_bound(node, len, 0, MPOL_MF_STRICT | MPOL_MF_MOVE);
+	size_t on, pages;
+
+	if (!buf)
+		return NULL;
+	memset(buf, 0, len);
+	if (pages_on_node((char *)buf, len, node, &on, &pages)) {
+		munmap(buf, len);
+		return NULL;
+	}
+	printf("pages_on_node=%zu pages=%zu\n", on, pages);
+	*on_node = on == pages;
+	return buf;
+}
+
 static int cmd_fill(int node, uint64_t mib, uint64_t seed)
 {
-	size_t len = mib * MIB, n = len / 8, i, errors = 0, on, pages;
+	size_t len = mib * MIB, n = len / 8, i, errors = 0;
 	uint64_t *buf;
+	bool on_node;
 
 	if (!mib)
 		return 2;
-	buf = map_bound(node, len, 0, MPOL_MF_STRICT | MPOL_MF_MOVE);
+	buf = map_touched(node, len, &on_node);
 	if (!buf)
 		return 1;
-	memset(buf, 0, len);
-	if (pages_on_node((char *)buf, len, node, &on, &pages))
-		return 1;
-	printf("pages_on_node=%zu pages=%zu\n", on, pages);
 
 	for (i = 0; i < n; i++)
 		buf[i] = pattern(seed, i);
@@ -357,7 +377,7 @@ static int cmd_fill(int node, uint64_t mib, uint64_t seed)
 		errors += buf[i] != pattern(seed, i);
 	printf("verified=%zu errors=%zu\n", n, errors);
 	munmap(buf, len);
-	return (on != pages || errors) ? 1 : 0;
+	return (!on_node || errors) ? 1 : 0;
 }
 
 static int cmd_bw(int node, uint64_t mib, uint64_t reps)
@@ -552,22 +572,18 @@ static int cmd_devmem(int write, uint64_t phys, uint64_t bytes, uint64_t seed)
 static int cmd_dio_read(int node, const char *path, uint64_t mib,
 			uint64_t seed)
 {
-	size_t len = mib * MIB, n = len / 8, i, errors = 0, on, pages;
-	size_t done = 0;
+	size_t len = mib * MIB, n = len / 8, i, errors = 0, done = 0;
 	uint64_t *buf;
+	bool on_node;
 	double t;
 	ssize_t r;
 	int fd;
 
 	if (!mib)
 		return 2;
-	buf = map_bound(node, len, 0, MPOL_MF_STRICT | MPOL_MF_MOVE);
+	buf = map_touched(node, len, &on_node);
 	if (!buf)
 		return 1;
-	memset(buf, 0, len);
-	if (pages_on_node((char *)buf, len, node, &on, &pages))
-		return 1;
-	printf("pages_on_node=%zu pages=%zu\n", on, pages);
 	fd = open(path, O_RDONLY | O_DIRECT);
 	if (fd < 0)
 		return fail(path);
@@ -587,7 +603,7 @@ static int cmd_dio_read(int node, const char *path, uint64_t mib,
 	printf("node=%d bytes=%zu dio_mibs=%.1f errors=%zu\n", node, done,
 	       len / MIB / t, errors);
 	munmap(buf, len);
-	return (on != pages || errors) ? 1 : 0;
+	return (!on_node || errors) ? 1 : 0;
 }
 
 static int usage(void)
