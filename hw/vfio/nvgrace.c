@@ -36,6 +36,7 @@
 #include "system/kvm.h"
 #include "system/numa.h"
 #include "nvgrace.h"
+#include "nvgrace-region.h"
 #include "pci.h"
 #include "vfio-helpers.h"
 #include "vfio-region.h"
@@ -231,19 +232,13 @@ static char *vfio_pci_nvgrace_offered_regions(VFIODevice *vbasedev)
 
     for (i = VFIO_PCI_NUM_REGIONS; i < vbasedev->num_initial_regions; i++) {
         struct vfio_region_info *info;
-        struct vfio_info_cap_header *hdr;
-        struct vfio_region_info_cap_type *cap;
+        uint32_t type, subtype;
 
-        if (vfio_device_get_region_info(vbasedev, i, &info)) {
-            continue;
+        if (!vfio_device_get_region_info(vbasedev, i, &info) &&
+            vfio_nvgrace_region_type(info, &type, &subtype)) {
+            g_string_append_printf(s, "%s0x%x/%u", s->len ? ", " : "",
+                                   type, subtype);
         }
-        hdr = vfio_get_region_info_cap(info, VFIO_REGION_INFO_CAP_TYPE);
-        if (!hdr) {
-            continue;
-        }
-        cap = container_of(hdr, struct vfio_region_info_cap_type, header);
-        g_string_append_printf(s, "%s0x%x/%u", s->len ? ", " : "",
-                               cap->type, cap->subtype);
     }
     return g_string_free(s, false);
 }
@@ -290,8 +285,6 @@ static bool vfio_pci_nvgrace_probe_bar(VFIOPCINvgrace *nv, Error **errp)
 {
     VFIOPCIDevice *vdev = &nv->parent_obj;
     struct vfio_region_info *info;
-    struct vfio_info_cap_header *hdr;
-    struct vfio_region_info_cap_sparse_mmap *sparse;
     uint64_t size;
 
     if (vfio_device_get_region_info(&vdev->vbasedev,
@@ -300,27 +293,7 @@ static bool vfio_pci_nvgrace_probe_bar(VFIOPCINvgrace *nv, Error **errp)
         error_setg(errp, "host offers no BAR%d", VFIO_PCI_NVGRACE_MEMORY_BAR);
         return false;
     }
-    hdr = vfio_get_region_info_cap(info, VFIO_REGION_INFO_CAP_SPARSE_MMAP);
-    if (!hdr) {
-        error_setg(errp, "BAR%d has no sparse-mmap capability, so it is not "
-                   "nvgrace-gpu's GPU memory", VFIO_PCI_NVGRACE_MEMORY_BAR);
-        return false;
-    }
-    sparse = container_of(hdr, struct vfio_region_info_cap_sparse_mmap,
-                          header);
-    if (sparse->nr_areas != 1 || sparse->areas[0].offset) {
-        error_setg(errp, "BAR%d's sparse-mmap capability has %u areas, "
-                   "expected one at offset 0 (the GPU memory)",
-                   VFIO_PCI_NVGRACE_MEMORY_BAR, sparse->nr_areas);
-        return false;
-    }
-    size = sparse->areas[0].size;
-    if (!size || !QEMU_IS_ALIGNED(size, VFIO_PCI_NVGRACE_MEMBLK_SIZE) ||
-        size > info->size) {
-        error_setg(errp, "BAR%d's GPU memory size 0x%" PRIx64 " is not a "
-                   "non-zero multiple of 0x%llx within the BAR",
-                   VFIO_PCI_NVGRACE_MEMORY_BAR, size,
-                   VFIO_PCI_NVGRACE_MEMBLK_SIZE);
+    if (!vfio_nvgrace_bar_memory_size(info, &size, errp)) {
         return false;
     }
     vfio_pci_nvgrace_set_coherent(nv, VFIO_PCI_NVGRACE_MEMORY_SOURCE_BAR,

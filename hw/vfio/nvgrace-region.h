@@ -1,0 +1,29 @@
+/*
+ * vfio-pci-nvgrace: what a host's region info says about the GPU memory
+ *
+ * Copyright (c) 2026 The vfio-pci-nvgrace authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_VFIO_NVGRACE_REGION_H
+#define HW_VFIO_NVGRACE_REGION_H
+
+#include <linux/vfio.h>
+
+/*
+ * The type and subtype of a device-specific region, false if @info has no
+ * (complete) type capability.
+ */
+bool vfio_nvgrace_region_type(struct vfio_region_info *info,
+                              uint32_t *type, uint32_t *subtype);
+
+/*
+ * The size of the GPU memory in nvgrace-gpu's fake BAR described by @info:
+ * its one sparse-mmap area, at offset 0, a non-zero multiple of
+ * VFIO_PCI_NVGRACE_MEMBLK_SIZE within the BAR.
+ */
+bool vfio_nvgrace_bar_memory_size(struct vfio_region_info *info,
+                                  uint64_t *size, Error **errp);
+
+#endif /* HW_VFIO_NVGRACE_REGION_H */
