@@ -211,6 +211,35 @@ static int gpu_open_backing(struct emu_gpu *gpu, const char *path,
     return 0;
 }
 
+/* In the order of enum emu_fault. */
+static const char *const fault_names[] = {
+    "none", "group-status", "group-not-viable", "set-iommu", "device-fd",
+    "device-info", "irq-info", "config-read", "region-info", "argsz-grow",
+    "cap-loop", "cap-oob", "cap-truncated", "region-size-zero",
+    "region-unaligned", "region-no-mmap", "mmap", "dma-map-memory",
+    "dma-map", "reset",
+};
+
+static bool parse_fault(struct emu_gpu *gpu, const char *val, char *err,
+                        size_t errlen)
+{
+    size_t n = sizeof(fault_names) / sizeof(fault_names[0]);
+    unsigned f;
+    int len;
+
+    for (f = 0; f < n; f++) {
+        if (!strcmp(val, fault_names[f])) {
+            gpu->fault = f;
+            return true;
+        }
+    }
+    len = snprintf(err, errlen, "fault=%s: expected one of", val);
+    for (f = 0; f < n && len > 0 && (size_t)len < errlen; f++) {
+        len += snprintf(err + len, errlen - len, " %s", fault_names[f]);
+    }
+    return false;
+}
+
 static int parse_gpu(char *spec, char *err, size_t errlen)
 {
     struct emu_gpu *gpu;
@@ -291,6 +320,10 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
                 return -1;
             }
             gpu->bar_fault = f;
+        } else if (!strcmp(tok, "fault")) {
+            if (!parse_fault(gpu, val, err, errlen)) {
+                return -1;
+            }
         } else if (!strcmp(tok, "backing")) {
             backing = val;
         } else if (!strcmp(tok, "group")) {
@@ -303,7 +336,7 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
             }
         } else {
             snprintf(err, errlen, "unknown key '%s' (host, model, mem, "
-                     "abi, bar-fault, coherent, backing, group)", tok);
+                     "abi, bar-fault, fault, coherent, backing, group)", tok);
             return -1;
         }
     }
@@ -475,6 +508,12 @@ static uint8_t fake_bar_read(const struct emu_gpu *gpu, uint64_t off)
 unsigned emu_num_regions(const struct emu_gpu *gpu)
 {
     return gpu->coherent_region ? EMU_REGION_COHERENT + 1 : EMU_REGION_COHERENT;
+}
+
+/* The region that holds the GPU memory QEMU maps. */
+unsigned emu_memory_region(const struct emu_gpu *gpu)
+{
+    return gpu->upstream_bar ? EMU_REGION_BAR4 : EMU_REGION_COHERENT;
 }
 
 int emu_config_read(struct emu_gpu *gpu, void *buf, size_t len, uint64_t off)

@@ -379,6 +379,9 @@ static ssize_t device_rw(struct emu_gpu *gpu, void *buf, size_t len,
     }
     switch (index) {
     case EMU_REGION_CONFIG:
+        if (!write && gpu->fault == EMU_FAULT_CONFIG_READ) {
+            return -EIO;
+        }
         return write ? emu_config_write(gpu, buf, len, roff) :
                        emu_config_read(gpu, buf, len, roff);
     case EMU_REGION_BAR0:
@@ -470,6 +473,10 @@ static void *device_mmap(struct emu_gpu *gpu, void *addr, size_t len,
         (index != EMU_REGION_BAR0 && index != EMU_REGION_COHERENT &&
          index != EMU_REGION_BAR2 && index != EMU_REGION_BAR4)) {
         errno = EINVAL;
+        return MAP_FAILED;
+    }
+    if (index == emu_memory_region(gpu) && gpu->fault == EMU_FAULT_MMAP) {
+        errno = ENOMEM;
         return MAP_FAILED;
     }
     if (index == EMU_REGION_BAR0) {

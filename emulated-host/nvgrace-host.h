@@ -70,6 +70,32 @@ struct emu_gpu {
         EMU_BAR_UNALIGNED,      /* an area 1 MiB short of 512 MiB steps */
         EMU_BAR_NO_MMAP,        /* no VFIO_REGION_INFO_FLAG_MMAP */
     } bar_fault;
+    /*
+     * fault=: a host fault, for QEMU's error paths.  "The memory's region"
+     * is the coherent-memory region, or BAR4 with abi=bar.
+     */
+    enum emu_fault {
+        EMU_FAULT_NONE,
+        EMU_FAULT_GROUP_STATUS,     /* VFIO_GROUP_GET_STATUS fails */
+        EMU_FAULT_GROUP_NOT_VIABLE, /* the group is not viable */
+        EMU_FAULT_SET_IOMMU,        /* VFIO_SET_IOMMU fails */
+        EMU_FAULT_DEVICE_FD,        /* VFIO_GROUP_GET_DEVICE_FD fails */
+        EMU_FAULT_DEVICE_INFO,      /* VFIO_DEVICE_GET_INFO fails */
+        EMU_FAULT_IRQ_INFO,         /* VFIO_DEVICE_GET_IRQ_INFO fails */
+        EMU_FAULT_CONFIG_READ,      /* reading config space fails */
+        EMU_FAULT_REGION_INFO,      /* region info of the memory fails */
+        EMU_FAULT_ARGSZ_GROW,       /* ... asks for more room each time */
+        EMU_FAULT_CAP_LOOP,         /* ... its cap chain loops */
+        EMU_FAULT_CAP_OOB,          /* ... points past the info */
+        EMU_FAULT_CAP_TRUNCATED,    /* ... ends inside the capability */
+        EMU_FAULT_REGION_SIZE_ZERO, /* the memory's region has size 0 */
+        EMU_FAULT_REGION_UNALIGNED, /* ... is not a page multiple */
+        EMU_FAULT_REGION_NO_MMAP,   /* ... cannot be mmapped */
+        EMU_FAULT_MMAP,             /* ... mmap fails */
+        EMU_FAULT_DMA_MAP_MEMORY,   /* DMA maps of the memory fail */
+        EMU_FAULT_DMA_MAP,          /* every DMA map fails */
+        EMU_FAULT_RESET,            /* VFIO_DEVICE_RESET fails */
+    } fault;
     int mem_fd;             /* sparse backing of the coherent memory */
     int bar0_fd;            /* backing of the register BAR */
     bool group_open;
@@ -93,6 +119,7 @@ struct emu_dma {
 
 struct emu_container {
     int refs;               /* the container fd and each attached group */
+    struct emu_gpu *gpu;    /* of the attached group */
     int iommu_type;         /* 0 until VFIO_SET_IOMMU */
     int groups;
     struct emu_dma *dma;
@@ -134,6 +161,7 @@ uint64_t emu_region_size(const struct emu_gpu *gpu, unsigned index);
 uint64_t emu_region_real_size(const struct emu_gpu *gpu, unsigned index);
 uint64_t emu_region_backing_offset(const struct emu_gpu *gpu, unsigned index);
 unsigned emu_num_regions(const struct emu_gpu *gpu);
+unsigned emu_memory_region(const struct emu_gpu *gpu);
 int emu_config_read(struct emu_gpu *gpu, void *buf, size_t len, uint64_t off);
 int emu_config_write(struct emu_gpu *gpu, const void *buf, size_t len,
                      uint64_t off);

@@ -81,14 +81,55 @@ static void region_fill_caps(const struct emu_gpu *gpu, unsigned index,
     }
 }
 
+/*
+ * The reply's capability chain, or with fault=cap-* the memory region's
+ * chain broken as a buggy or hostile host could break it.  Returns its
+ * size; *offset is where it starts (0: nowhere QEMU may look).
+ */
+static size_t region_build_caps(const struct emu_gpu *gpu, unsigned index,
+                                uint8_t *buf, size_t caps, uint32_t *offset)
+{
+    enum emu_fault fault = index == emu_memory_region(gpu) ? gpu->fault :
+                           EMU_FAULT_NONE;
+    struct vfio_info_cap_header *foreign = (void *)buf;
+
+    *offset = sizeof(struct vfio_region_info);
+    switch (fault) {
+    case EMU_FAULT_CAP_LOOP:
+        /* An unknown capability whose next is itself, then the real one. */
+        foreign->id = 0xffff;
+        foreign->version = 1;
+        foreign->next = *offset;
+        region_fill_caps(gpu, index, buf + sizeof(*foreign));
+        return sizeof(*foreign) + caps;
+    case EMU_FAULT_CAP_OOB:
+        region_fill_caps(gpu, index, buf);
+        *offset = 1 << 20;
+        return caps;
+    case EMU_FAULT_CAP_TRUNCATED:
+        /* argsz ends right after the capability's header. */
+        region_fill_caps(gpu, index, buf);
+        return sizeof(struct vfio_info_cap_header);
+    default:
+        region_fill_caps(gpu, index, buf);
+        return caps;
+    }
+}
+
 static int device_get_region_info(struct emu_gpu *gpu,
                                   struct vfio_region_info *info)
 {
     unsigned index = info->index;
+    bool memory = index == emu_memory_region(gpu);
+    uint8_t buf[256];
+    uint32_t offset;
     size_t caps;
 
     if (info->argsz < sizeof(*info) || index >= emu_num_regions(gpu)) {
         return -EINVAL;
+    }
+    if (memory && gpu->fault == EMU_FAULT_REGION_INFO) {
+        return -EIO;
     }
     info->offset = EMU_REGION_OFFSET(index);
     info->size = emu_region_size(gpu, index);
@@ -97,28 +138,41 @@ static int device_get_region_info(struct emu_gpu *gpu,
     if (info->size) {
         info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
         if (index != EMU_REGION_CONFIG &&
-            !(index == EMU_REGION_BAR4 && gpu->bar_fault == EMU_BAR_NO_MMAP)) {
+            !(index == EMU_REGION_BAR4 && gpu->bar_fault == EMU_BAR_NO_MMAP) &&
+            !(memory && gpu->fault == EMU_FAULT_REGION_NO_MMAP)) {
             info->flags |= VFIO_REGION_INFO_FLAG_MMAP;
         }
+    }
+    if (memory && gpu->fault == EMU_FAULT_REGION_SIZE_ZERO) {
+        info->size = 0;
+    } else if (memory && gpu->fault == EMU_FAULT_REGION_UNALIGNED) {
+        info->size -= EMU_PAGE_SIZE / 2;
     }
 
     caps = region_caps_size(gpu, index);
     if (caps) {
         info->flags |= VFIO_REGION_INFO_FLAG_CAPS;
-        if (info->argsz < sizeof(*info) + caps) {
+        memset(buf, 0, sizeof(buf));
+        caps = region_build_caps(gpu, index, buf, caps, &offset);
+        if (memory && gpu->fault == EMU_FAULT_ARGSZ_GROW) {
+            /* Never enough room, whatever QEMU offers. */
+            info->argsz += 8;
+        } else if (info->argsz < sizeof(*info) + caps) {
             /* As the kernel does: say how much room the caps need. */
             info->argsz = sizeof(*info) + caps;
         } else {
-            memset(info + 1, 0, caps);
-            region_fill_caps(gpu, index, info + 1);
-            info->cap_offset = sizeof(*info);
+            memcpy(info + 1, buf, caps);
+            info->cap_offset = offset;
         }
     }
     return 0;
 }
 
-static int device_get_irq_info(struct vfio_irq_info *info)
+static int device_get_irq_info(struct emu_gpu *gpu, struct vfio_irq_info *info)
 {
+    if (gpu->fault == EMU_FAULT_IRQ_INFO) {
+        return -EIO;
+    }
     if (info->argsz < sizeof(*info) || info->index >= EMU_NUM_IRQS) {
         return -EINVAL;
     }
@@ -161,6 +215,9 @@ int emu_device_ioctl(struct emu_file *f, unsigned long req, void *arg)
     case VFIO_DEVICE_GET_INFO: {
         struct vfio_device_info *info = arg;
 
+        if (gpu->fault == EMU_FAULT_DEVICE_INFO) {
+            return -EIO;
+        }
         if (info->argsz < sizeof(*info)) {
             return -EINVAL;
         }
@@ -172,10 +229,13 @@ int emu_device_ioctl(struct emu_file *f, unsigned long req, void *arg)
     case VFIO_DEVICE_GET_REGION_INFO:
         return device_get_region_info(gpu, arg);
     case VFIO_DEVICE_GET_IRQ_INFO:
-        return device_get_irq_info(arg);
+        return device_get_irq_info(gpu, arg);
     case VFIO_DEVICE_SET_IRQS:
         return device_set_irqs(arg);
     case VFIO_DEVICE_RESET:
+        if (gpu->fault == EMU_FAULT_RESET) {
+            return -EIO;
+        }
         emu_gpu_reset(gpu);
         emu_stats_write();
         return 0;
@@ -191,10 +251,14 @@ int emu_group_ioctl(struct emu_file *f, unsigned long req, void *arg)
     case VFIO_GROUP_GET_STATUS: {
         struct vfio_group_status *st = arg;
 
+        if (f->gpu->fault == EMU_FAULT_GROUP_STATUS) {
+            return -EIO;
+        }
         if (st->argsz < sizeof(*st)) {
             return -EINVAL;
         }
-        st->flags = VFIO_GROUP_FLAGS_VIABLE |
+        st->flags = (f->gpu->fault == EMU_FAULT_GROUP_NOT_VIABLE ? 0 :
+                     VFIO_GROUP_FLAGS_VIABLE) |
                     (f->container ? VFIO_GROUP_FLAGS_CONTAINER_SET : 0);
         return 0;
     }
@@ -212,6 +276,7 @@ int emu_group_ioctl(struct emu_file *f, unsigned long req, void *arg)
             return -EBUSY;
         }
         f->container = cf->container;
+        f->container->gpu = f->gpu;
         f->container->refs++;
         f->container->groups++;
         return 0;
@@ -232,7 +297,7 @@ int emu_group_ioctl(struct emu_file *f, unsigned long req, void *arg)
         if (gpu != f->gpu) {
             return -ENODEV;
         }
-        if (gpu->device_open) {
+        if (gpu->device_open || gpu->fault == EMU_FAULT_DEVICE_FD) {
             return -EBUSY;
         }
         return emu_new_file(EMU_FILE_DEVICE, gpu, NULL);
@@ -330,6 +395,14 @@ static int iommu_map_dma(struct emu_container *c,
     if (c->nr_dma == EMU_DMA_ENTRIES_MAX) {
         return -ENOSPC;
     }
+    owner = dma_coherent_owner(map->vaddr, map->size);
+    if (c->gpu->fault == EMU_FAULT_DMA_MAP) {
+        return -ENOMEM;
+    }
+    if (owner && owner->fault == EMU_FAULT_DMA_MAP_MEMORY) {
+        /* As iommufd does for a PFNMAP mapping. */
+        return -EFAULT;
+    }
     d = realloc(c->dma, (c->nr_dma + 1) * sizeof(*d));
     if (!d) {
         return -ENOMEM;
@@ -338,7 +411,6 @@ static int iommu_map_dma(struct emu_container *c,
     c->dma[c->nr_dma++] = (struct emu_dma) {
         .iova = map->iova, .size = map->size, .vaddr = map->vaddr,
     };
-    owner = dma_coherent_owner(map->vaddr, map->size);
     if (owner) {
         owner->coherent_dma_maps++;
     }
@@ -405,6 +477,9 @@ int emu_container_ioctl(struct emu_file *f, unsigned long req, void *arg)
         }
         if (c->iommu_type) {
             return -EBUSY;
+        }
+        if (c->gpu->fault == EMU_FAULT_SET_IOMMU) {
+            return -EPERM;
         }
         if ((unsigned long)arg != VFIO_TYPE1_IOMMU &&
             (unsigned long)arg != VFIO_TYPE1v2_IOMMU) {

@@ -233,11 +233,17 @@ static char *vfio_pci_nvgrace_offered_regions(VFIODevice *vbasedev)
     for (i = VFIO_PCI_NUM_REGIONS; i < vbasedev->num_initial_regions; i++) {
         struct vfio_region_info *info;
         uint32_t type, subtype;
+        int ret = vfio_device_get_region_info(vbasedev, i, &info);
 
-        if (!vfio_device_get_region_info(vbasedev, i, &info) &&
-            vfio_nvgrace_region_type(info, &type, &subtype)) {
-            g_string_append_printf(s, "%s0x%x/%u", s->len ? ", " : "",
-                                   type, subtype);
+        g_string_append(s, s->len ? ", " : "");
+        if (ret) {
+            g_string_append_printf(s, "region %d unreadable (%s)", i,
+                                   strerror(-ret));
+        } else if (vfio_nvgrace_region_type(info, &type, &subtype)) {
+            g_string_append_printf(s, "0x%x/%u", type, subtype);
+        } else {
+            g_string_append_printf(s, "region %d without a well-formed "
+                                   "type capability", i);
         }
     }
     return g_string_free(s, false);
