@@ -119,9 +119,12 @@ void emu_stats_write(void)
             live += !!gpu->coherent_mmaps[m].len;
         }
         n += snprintf(buf + n, sizeof(buf) - n,
-                      "%s.coherent_dma_maps %lu\n%s.live_coherent_mmaps %u\n"
+                      "%s.coherent_dma_maps %lu\n"
+                      "%s.live_coherent_dma_maps %lu\n"
+                      "%s.live_coherent_mmaps %u\n"
                       "%s.resets %lu\n%s.device_open %d\n",
-                      gpu->host, gpu->coherent_dma_maps, gpu->host, live,
+                      gpu->host, gpu->coherent_dma_maps, gpu->host,
+                      gpu->live_coherent_dma_maps, gpu->host, live,
                       gpu->host, gpu->resets, gpu->host, gpu->device_open);
     }
     snprintf(tmp, sizeof(tmp), "%s.tmp", emu.stats_path);

@@ -109,12 +109,14 @@ struct emu_gpu {
     /* Counters, see emu_stats_write(). */
     unsigned long resets;
     unsigned long coherent_dma_maps;
+    unsigned long live_coherent_dma_maps;
 };
 
 struct emu_dma {
     uint64_t iova;
     uint64_t size;
     uint64_t vaddr;
+    struct emu_gpu *coherent;   /* whose coherent memory it maps, if any */
 };
 
 struct emu_container {

@@ -410,14 +410,35 @@ static int iommu_map_dma(struct emu_container *c,
     c->dma = d;
     c->dma[c->nr_dma++] = (struct emu_dma) {
         .iova = map->iova, .size = map->size, .vaddr = map->vaddr,
+        .coherent = owner,
     };
     if (owner) {
         owner->coherent_dma_maps++;
+        owner->live_coherent_dma_maps++;
     }
     emu.dma_map_calls++;
     emu.live_dma_mappings++;
     emu_stats_write();
     return 0;
+}
+
+/* A mapping goes away: by unmap, or with its container. */
+static void dma_forget(struct emu_dma *d)
+{
+    if (d->coherent) {
+        d->coherent->live_coherent_dma_maps--;
+    }
+    emu.live_dma_mappings--;
+}
+
+static void dma_forget_all(struct emu_container *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->nr_dma; i++) {
+        dma_forget(&c->dma[i]);
+    }
+    c->nr_dma = 0;
 }
 
 static int iommu_unmap_dma(struct emu_container *c,
@@ -444,8 +465,8 @@ static int iommu_unmap_dma(struct emu_container *c,
 
         if (d->iova >= start && d->iova + d->size <= end) {
             unmapped += d->size;
+            dma_forget(d);
             *d = c->dma[--c->nr_dma];
-            emu.live_dma_mappings--;
         } else {
             i++;
         }
@@ -502,8 +523,7 @@ int emu_container_ioctl(struct emu_file *f, unsigned long req, void *arg)
 void emu_container_detach(struct emu_container *c)
 {
     if (!--c->groups) {
-        emu.live_dma_mappings -= c->nr_dma;
-        c->nr_dma = 0;
+        dma_forget_all(c);
         c->iommu_type = 0;
     }
     emu_container_put(c);
@@ -514,7 +534,7 @@ void emu_container_put(struct emu_container *c)
     if (--c->refs) {
         return;
     }
-    emu.live_dma_mappings -= c->nr_dma;
+    dma_forget_all(c);
     free(c->dma);
     free(c);
 }

@@ -165,6 +165,8 @@ class Qmp:
         return self.ok("human-monitor-command", **{"command-line": command})
 
     def read_stderr(self):
+        if self.stderr.closed:
+            return self.final_stderr
         self.stderr.seek(0)
         return self.stderr.read()
 
@@ -189,6 +191,9 @@ class Qmp:
             self.reader.close()
             self.sock.close()
             self.sock = None
+        if self.proc.poll() is not None and not self.stderr.closed:
+            self.final_stderr = self.read_stderr()
+            self.stderr.close()
 
 
 def open_fds(pid):
