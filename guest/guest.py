@@ -23,6 +23,8 @@ REPO = os.path.dirname(GUEST_DIR)
 
 GiB = 1 << 30
 MiB = 1 << 20
+# What AddressSanitizer and UndefinedBehaviorSanitizer print.
+SANITIZER_REPORT = re.compile(r"ERROR: \w+Sanitizer|runtime error: ")
 
 
 def size_bytes(text):
@@ -62,7 +64,9 @@ class Guest:
     def __init__(self, build):
         self.build = os.path.abspath(build)
         self.stack = os.path.join(self.build, "guest")
-        self.qemu = os.path.join(self.build, "qemu-system-aarch64")
+        # NVGRACE_QEMU: another build of it (the sanitizer build).
+        self.qemu = os.environ.get("NVGRACE_QEMU") or os.path.join(
+            self.build, "qemu-system-aarch64")
         self.host_lib = os.path.join(self.build, "emulated-host",
                                      "libnvgrace-host.so")
         self.tmp = tempfile.mkdtemp(prefix="nvgrace-guest-")
@@ -154,6 +158,9 @@ class Guest:
                              (timeout, (e.stdout or b"").decode(
                                  errors="replace")[-3000:]))
         out = res.stdout.decode(errors="replace").replace("\r", "")
+        stderr = res.stderr.decode(errors="replace")
+        if SANITIZER_REPORT.search(stderr):
+            raise GuestError("QEMU's sanitizers reported:\n%s" % stderr)
         m = re.search(r"nvgrace-guest: begin\n(.*)nvgrace-guest: end rc=(\d+)",
                       out, re.S)
         if not m:

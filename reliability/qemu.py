@@ -9,6 +9,7 @@ emulated host's counters and QEMU's open files and mappings from /proc.
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,9 +20,16 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PREFIX = "qemu-system-aarch64: "
 
 
+# What AddressSanitizer and UndefinedBehaviorSanitizer print.
+SANITIZER_REPORT = re.compile(r"ERROR: \w+Sanitizer|runtime error: ")
+
+
 def build_paths(build):
+    """QEMU (NVGRACE_QEMU: another build of it, the sanitizer build) and
+    the emulated host."""
     build = os.path.abspath(build)
-    return (os.path.join(build, "qemu-system-aarch64"),
+    return (os.environ.get("NVGRACE_QEMU") or
+            os.path.join(build, "qemu-system-aarch64"),
             os.path.join(build, "emulated-host", "libnvgrace-host.so"))
 
 
@@ -86,6 +94,8 @@ class Failure:
     """What a QEMU that had to refuse its command line did."""
 
     def __init__(self, returncode, stderr):
+        if SANITIZER_REPORT.search(stderr):
+            raise AssertionError("sanitizer report:\n" + stderr)
         self.returncode = returncode
         self.stderr = stderr
         lines = stderr.splitlines()
@@ -177,9 +187,12 @@ class Qmp:
         except OSError:
             pass
         try:
-            return self.proc.wait(timeout)
+            status = self.proc.wait(timeout)
         finally:
             self.close()
+        if SANITIZER_REPORT.search(self.read_stderr()):
+            raise AssertionError("sanitizer report:\n" + self.read_stderr())
+        return status
 
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)

@@ -17,7 +17,7 @@ codename=${VERSION_CODENAME:-bookworm}
 
 pkgs="build-essential git pkg-config ninja-build flex bison python3 python3-venv
       libglib2.0-dev libfdt-dev zlib1g-dev dpkg-dev xz-utils ccache
-      acpica-tools"
+      acpica-tools clang libclang-rt-dev"
 # The arm64 test guest: its programs and module are cross-built unless the
 # host is arm64.
 case $(uname -m) in
