@@ -696,6 +696,9 @@ static void vfio_pci_nvgrace_build_aml(AcpiDevAmlIf *adev, Aml *scope)
     Aml *props = aml_package(4);
     Aml *dsd = aml_package(2);
 
+    trace_vfio_pci_nvgrace_build_dsd(nv->parent_obj.vbasedev.name,
+                                     nv->memaddr, nv->coherent_size,
+                                     nv->node, nv->node_count);
     vfio_pci_nvgrace_append_dsd_prop(props, "nvidia,gpu-mem-base-pa",
                                      nv->memaddr);
     vfio_pci_nvgrace_append_dsd_prop(props, "nvidia,gpu-mem-size",
@@ -746,10 +749,11 @@ static void vfio_pci_nvgrace_class_init(ObjectClass *klass, const void *data)
         "(read-only)");
     device_class_set_props(dc, vfio_pci_nvgrace_properties);
     object_class_property_set_description(klass, VFIO_PCI_NVGRACE_PROP_NODE,
-        "First of the GPU's memory-only NUMA nodes; the memory belongs to it");
+        "First of the GPU's memory-only NUMA nodes (required); the memory "
+        "belongs to it");
     object_class_property_set_description(klass,
         VFIO_PCI_NVGRACE_PROP_NODE_COUNT,
-        "Number of NUMA nodes the GPU owns, one per MIG instance (default 8)");
+        "Number of NUMA nodes the GPU owns, one per MIG instance");
     object_class_property_add_enum(klass, VFIO_PCI_NVGRACE_PROP_ONLINE,
                                    "VfioPciNvgraceOnline",
                                    &VfioPciNvgraceOnline_lookup,
