@@ -73,23 +73,41 @@ static void resolve(void)
     __atomic_store_n(&real_open, next_symbol("open"), __ATOMIC_RELEASE);
 }
 
-__attribute__((constructor))
-static void emu_init(void)
+static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
+static __thread bool in_setup;  /* setup() opens files through open() */
+
+static void setup(void)
 {
     const char *spec = getenv("NVGRACE_HOST");
     char err[256];
 
-    resolve();
     if (!spec || !*spec) {
         return;
     }
+    in_setup = true;
     if (emu_config_parse(spec, err, sizeof(err))) {
         fprintf(stderr, "nvgrace-host: NVGRACE_HOST: %s\n", err);
         exit(1);
     }
+    in_setup = false;
     emu.stats_path = getenv("NVGRACE_HOST_STATS");
     active = true;
     emu_stats_write();
+}
+
+/*
+ * The emulated GPUs, set up when a path is first looked up rather than in
+ * a constructor: a sanitizer runtime preloaded with this library (ASan)
+ * must initialize first, and its start-up, which maps memory through
+ * mmap(), must find this library passing calls through.  No descriptor
+ * can be emulated before a path was.
+ */
+static void resolve_paths(void)
+{
+    resolve();
+    if (!in_setup) {
+        pthread_once(&setup_once, setup);
+    }
 }
 
 /*
@@ -263,7 +281,7 @@ EXPORT int open(const char *path, int flags, ...)
     va_list ap;
     mode_t mode;
 
-    resolve();
+    resolve_paths();
     if (is_vfio_path(path)) {
         return open_common(path);
     }
@@ -296,7 +314,7 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...)
     va_list ap;
     mode_t mode;
 
-    resolve();
+    resolve_paths();
     if (is_vfio_path(path)) {
         return open_common(path);
     }
@@ -573,7 +591,7 @@ static int stat_common(const char *path, struct stat *st)
 
 EXPORT int stat(const char *path, struct stat *st)
 {
-    resolve();
+    resolve_paths();
     return stat_common(path, st) ? real_stat(path, st) : 0;
 }
 
@@ -585,7 +603,7 @@ EXPORT int emu_stat64(const char *path, struct stat *st)
 
 EXPORT int lstat(const char *path, struct stat *st)
 {
-    resolve();
+    resolve_paths();
     return stat_common(path, st) ? real_lstat(path, st) : 0;
 }
 
@@ -602,7 +620,7 @@ EXPORT ssize_t readlink(const char *path, char *buf, size_t len)
     char link[64];
     size_t n;
 
-    resolve();
+    resolve_paths();
     gpu = active ? emu_gpu_by_sysfs(path, &rest) : NULL;
     if (!gpu || strcmp(rest, "/iommu_group")) {
         return real_readlink(path, buf, len);
@@ -612,4 +630,32 @@ EXPORT ssize_t readlink(const char *path, char *buf, size_t len)
     n = n < len ? n : len;
     memcpy(buf, link, n);
     return n;
+}
+
+/*
+ * What _FORTIFY_SOURCE turns readlink() and pread() into (QEMU's sanitizer
+ * build, for one): the same, once the buffer is known to be large enough.
+ */
+EXPORT ssize_t __readlink_chk(const char *path, char *buf, size_t len,
+                              size_t buflen)
+{
+    if (len > buflen) {
+        abort();
+    }
+    return readlink(path, buf, len);
+}
+
+EXPORT ssize_t __pread_chk(int fd, void *buf, size_t len, off_t off,
+                           size_t buflen)
+{
+    if (len > buflen) {
+        abort();
+    }
+    return pread(fd, buf, len, off);
+}
+
+EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t len, off_t off,
+                             size_t buflen)
+{
+    return __pread_chk(fd, buf, len, off, buflen);
 }

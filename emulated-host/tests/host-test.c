@@ -486,9 +486,12 @@ int main(int argc, char **argv)
         rmdir(dir);
     }
 
-    /* A malformed NVGRACE_HOST stops the process with a message. */
+    /*
+     * A malformed NVGRACE_HOST stops the process with a message, on its
+     * first file access.
+     */
     {
-        char *child[] = { "/bin/true", NULL };
+        char *child[] = { "/bin/cat", "/dev/null", NULL };
 
         CHECK(mkdtemp(strcpy(dir, "/tmp/nvgrace-host-test-XXXXXX")));
         CHECK(run_preloaded(argv[1], "host=0009:01:00.0,mem=lots", child,
