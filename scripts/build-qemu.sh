@@ -20,6 +20,12 @@ if [ "$variant" = asan ]; then
     sanitizers="--enable-asan --enable-ubsan"
 fi
 
+# ccache hits across clones: paths under BUILD are hashed relative to it.
+CCACHE_BASEDIR=$build
+CCACHE_NOHASHDIR=1
+CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
+export CCACHE_BASEDIR CCACHE_NOHASHDIR CCACHE_MAXSIZE
+
 "$here/fetch-qemu.sh" "$src" "$build/downloads"
 python3 "$here/qemu-series.py" apply "$src"
 
@@ -38,6 +44,12 @@ if [ ! -f "$obj/build.ninja" ]; then
         exit 1
     }
 fi
-ninja -C "$obj"
+if [ "$variant" = asan ]; then
+    # What the sanitizer runs use: the emulator and the device's qtests.
+    ninja -C "$obj" qemu-system-aarch64 tests/qtest/vfio-nvgrace-test \
+        tests/qtest/vfio-nvgrace-tables-test
+else
+    ninja -C "$obj"
+fi
 ln -sf "$(basename "$obj")/qemu-system-aarch64" \
     "$build/qemu-system-aarch64${variant:+-$variant}"
