@@ -27,8 +27,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$build/series-check
 src=$work/src          # fetch-qemu.sh + qemu-series.py apply
 mails=$work/patches    # qemu-series.py export
-am=$work/am            # fetch-qemu.sh + git am of the mails
-obj=$work/build        # the build of every prefix
+am=$work/qemu-src      # fetch-qemu.sh + git am of the mails
+obj=$work/qemu-build   # the build of every prefix
 logs=$work/logs
 
 # Who the check's own commits (git am) and the cover letter are from.
@@ -274,7 +274,7 @@ if [ "${NVGRACE_SERIES_BUILD:-1}" = 0 ]; then
     cat <<EOF
   ****************************************************************
   **  SKIPPED: NVGRACE_SERIES_BUILD=0, so it is NOT checked that  **
-  **  every prefix of the series builds.  CI runs this step.      **
+  **  every prefix of the series builds: run it without that.    **
   ****************************************************************
 EOF
     summary="$summary
@@ -286,10 +286,13 @@ elif [ $applied = no ]; then
 else
     cc=cc
     command -v ccache >/dev/null && cc="ccache cc"
-    # The cache size of scripts/build-qemu.sh: a smaller one here would
-    # evict what its builds cached.
+    # As scripts/build-qemu.sh: paths hashed relative to BUILD, in the
+    # same layout (qemu-src, qemu-build), so that the last prefixes reuse
+    # what the main build compiled; its cache size, so as not to evict it.
+    CCACHE_BASEDIR=$build
+    CCACHE_NOHASHDIR=1
     CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
-    export CCACHE_MAXSIZE
+    export CCACHE_BASEDIR CCACHE_NOHASHDIR CCACHE_MAXSIZE
     start_all=$(date +%s)
     i=0
     for c in $commits; do
