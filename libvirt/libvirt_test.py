@@ -4,8 +4,10 @@
 # libvirt_test.py BUILD: start libvirt/vfio-pci-nvgrace-domain.xml through
 # a real libvirtd with BUILD's qemu-system-aarch64 on the emulated host,
 # check through QEMU's monitor that the GPU is there with its memory on its
-# NUMA node, then destroy and undefine the domain and stop libvirtd.
-# Run by run-libvirt-test.sh, which installs libvirt first.
+# NUMA node, boot the arm64 test guest in it (BUILD/guest) and check what
+# the guest sees (the GPU's nodes; its memory onlined there by the guest's
+# driver), then destroy and undefine the domain and stop libvirtd.
+# Run by run-libvirt-test.sh, which installs libvirt and makes the guest.
 #
 # The libvirtd is private: a system (root) instance in a mount namespace of
 # its own, where BUILD/libvirt-test/{etc,run,lib,cache,log} are mounted on
@@ -29,6 +31,10 @@ import time
 import xml.etree.ElementTree as ET
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, 'guest'))
+import guest  # noqa: E402
+import initramfs  # noqa: E402
+
 DOMAIN_XML = os.path.join(REPO, 'libvirt', 'vfio-pci-nvgrace-domain.xml')
 DOC_RST = os.path.join(REPO, 'docs', 'system', 'devices',
                        'vfio-pci-nvgrace.rst')
@@ -41,7 +47,29 @@ PRIVATE_DIRS = {
     'lib': '/var/lib/libvirt',
     'cache': '/var/cache/libvirt',
     'log': '/var/log/libvirt',
+    # The firmware descriptors that <os firmware='efi'> chooses from.
+    'firmware': '/usr/share/qemu/firmware',
 }
+
+# The one firmware the private libvirtd sees: the test guest's edk2
+# (Debian 13's, BUILD/guest).  Debian 12's edk2 2022.11 reports the flash
+# at 0x04000000-0x07ffffff as memory that no SRAT range covers, and the
+# guest's Linux then drops the SRAT's NUMA nodes ("NUMA: Warning: invalid
+# memblk node 16", "Faking a node").
+FIRMWARE_JSON = '''\
+{
+    "description": "UEFI firmware for aarch64 (the test guest's edk2)",
+    "interface-types": ["uefi"],
+    "mapping": {
+        "device": "flash",
+        "executable": {"filename": "%s", "format": "raw"},
+        "nvram-template": {"filename": "%s", "format": "raw"}
+    },
+    "targets": [{"architecture": "aarch64", "machines": ["virt-*"]}],
+    "features": ["verbose-static"],
+    "tags": []
+}
+'''
 
 LIBVIRTD_CONF = '''\
 # The private libvirtd of libvirt/libvirt_test.py: root only.
@@ -65,6 +93,67 @@ namespaces = [ ]
 cgroup_controllers = [ ]
 stdio_handler = "file"
 '''
+
+
+# The test guest's /test.sh: what Linux made of the SRAT, the NUMA nodes
+# at boot, the module that does what NVIDIA's driver does with the memory,
+# the nodes after it.  Then it waits to be destroyed.
+GUEST_SCRIPT = '''
+dmesg | grep -E 'SRAT: Node|NUMA: (Warning|Faking)' || true
+''' + guest.NODE_TABLE + '''
+echo "--- insmod"
+insmod /lib/modules/nvgrace_mem.ko
+dmesg | grep 'nvgrace_mem: .*:'
+echo "--- after"
+''' + guest.NODE_TABLE + '''
+grep 'System RAM' /proc/iomem
+echo "--- guest done"
+exec sleep 3600
+'''
+GUEST_DONE = '--- guest done'
+MODULE_LINE = re.compile(r'nvgrace_mem: (\S+): node (\d+) base 0x([0-9a-f]+) '
+                         r'size 0x([0-9a-f]+) online movable')
+
+
+def with_guest(text, build, state):
+    """The domain XML with the test guest to boot: Debian's arm64 kernel
+    and the test initramfs (guest/init, with GUEST_SCRIPT as /test.sh),
+    the kernel's console in a file.  Returns (xml, console path)."""
+    stack = os.path.join(build, 'guest')
+    initrd = os.path.join(state, 'initrd')
+    with open(os.path.join(stack, 'base.cpio'), 'rb') as f:
+        base = f.read()
+    with open(initrd, 'wb') as f:
+        f.write(base + initramfs.cpio_file('test.sh', GUEST_SCRIPT.encode()))
+    console = os.path.join(state, 'console.log')
+    if os.path.exists(console):
+        os.unlink(console)
+    boot = ('<kernel>%s</kernel>\n    <initrd>%s</initrd>\n'
+            '    <cmdline>console=ttyAMA0 rdinit=/init loglevel=4 nokaslr '
+            'acpi=force</cmdline>\n  </os>' %
+            (os.path.join(stack, 'Image'), initrd))
+    serial = ("<serial type='file'>\n      <source path='%s'/>\n"
+              "    </serial>\n  </devices>" % console)
+    for old, new in (('</os>', boot), ('</devices>', serial)):
+        if text.count(old) != 1:
+            raise Failure('the domain XML should have one ' + old)
+        text = text.replace(old, new)
+    return text, console
+
+
+def wait_for_console(path, marker, seconds):
+    deadline = time.monotonic() + seconds
+    text = ''
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            text = open(path, errors='replace').read().replace('\r', '')
+            if marker in text:
+                return text
+            if 'nvgrace-guest: end' in text:
+                break           # /test.sh failed
+        time.sleep(1)
+    raise Failure('the guest did not print %r (waited up to %d s); '
+                  'console:\n%s' % (marker, seconds, text[-3000:]))
 
 
 class Skip(Exception):
@@ -150,7 +239,7 @@ class Libvirtd:
 
     def start(self):
         for d in PRIVATE_DIRS.values():
-            # Mount points; libvirt's packages create all but /run/libvirt.
+            # Mount points, most of which libvirt's packages create.
             os.makedirs(d, exist_ok=True)
         binds = ' && '.join('mount --bind %s %s' %
                             (os.path.join(self.state, k), v)
@@ -255,6 +344,44 @@ def pci_devices(buses):
                 yield from pci_devices([bridge])
 
 
+def check_guest(exp, memaddr, console):
+    """What the guest saw: the GPU's nodes without memory at boot, then
+    its driver onlining all of the memory into the first of them."""
+    out = console.split('nvgrace-guest: begin', 1)[-1]
+    before, rest = out.split('--- insmod', 1)
+    module, after = rest.split('--- after', 1)
+    first, count = exp['node'], exp['node-count']
+    nodes = guest.parse_nodes(before)
+    log('guest: nodes at boot (MemTotal, MiB): ' + ', '.join(
+        '%d: %d' % (n, v['total_kib'] >> 10) for n, v in sorted(nodes.items())))
+    check(sorted(nodes) == list(range(first + count)),
+          'guest: nodes 0-%d at boot' % (first + count - 1), str(sorted(nodes)))
+    check(all(nodes[n]['total_kib'] == 0 and nodes[n]['cpus'] == ''
+              for n in range(first, first + count)),
+          'guest: nodes %d-%d have no CPUs and no memory at boot'
+          % (first, first + count - 1))
+    m = MODULE_LINE.search(module)
+    check(m is not None and m.groups()[1:] == (
+              str(first), '%x' % memaddr, '%x' % exp['size']),
+          'guest: its driver onlined 0x%x bytes at 0x%x into node %d'
+          % (exp['size'], memaddr, first), m and m.group(0) or module[-500:])
+    nodes = guest.parse_nodes(after)
+    log('guest: nodes after (MemTotal, MiB): ' + ', '.join(
+        '%d: %d' % (n, v['total_kib'] >> 10) for n, v in sorted(nodes.items())))
+    check(nodes[first]['total_kib'] << 10 == exp['size'],
+          'guest: node %d has all %d GiB' % (first, exp['size'] >> 30),
+          '%d KiB' % nodes[first]['total_kib'])
+    check(all(nodes[n]['total_kib'] == 0
+              for n in range(first + 1, first + count)),
+          'guest: nodes %d-%d stay empty' % (first + 1, first + count - 1))
+    ram = re.findall(r'^\s*([0-9a-f]+)-([0-9a-f]+) : System RAM \(NVIDIA\)$',
+                     after, re.M)
+    check(ram and int(ram[0][0], 16) == memaddr and
+          int(ram[-1][1], 16) == memaddr + exp['size'] - 1,
+          'guest: /proc/iomem has it as System RAM (NVIDIA)',
+          '%d pieces' % len(ram))
+
+
 def run(state, exp):
     dom = exp['name']
     gib = 1 << 30
@@ -348,6 +475,9 @@ def run(state, exp):
                   gpu['bus'], gpu['slot'], gpu['function'],
                   gpu['id']['vendor'], gpu['id']['device']))
 
+        check_guest(exp, memaddr,
+                    wait_for_console(exp['console'], GUEST_DONE, 600))
+
         daemon.virsh('destroy', dom)
         state_ = daemon.virsh('domstate', dom).stdout.strip()
         check(state_ == 'shut off', 'virsh destroy: domstate is shut off',
@@ -388,7 +518,8 @@ def main():
                 raise Skip('%s is not installed' % tool)
         emulator = os.path.join(build, 'qemu-system-aarch64')
         lib = os.path.join(build, 'emulated-host', 'libnvgrace-host.so')
-        for f in (emulator, lib):
+        for f in (emulator, lib, os.path.join(build, 'guest', 'base.cpio'),
+                  os.path.join(build, 'guest', 'AAVMF_CODE.fd')):
             if not os.path.exists(f):
                 raise Failure(f + ' is missing: build first')
 
@@ -404,6 +535,11 @@ def main():
             f.write(LIBVIRTD_CONF)
         with open(os.path.join(state, 'etc', 'qemu.conf'), 'w') as f:
             f.write(QEMU_CONF)
+        stack = os.path.join(build, 'guest')
+        with open(os.path.join(state, 'firmware', '60-edk2-aarch64.json'),
+                  'w') as f:
+            f.write(FIRMWARE_JSON % (os.path.join(stack, 'AAVMF_CODE.fd'),
+                                     os.path.join(stack, 'AAVMF_VARS.fd')))
 
         text = open(DOMAIN_XML).read()
         check(rst_xml_block(open(DOC_RST).read()) == text,
@@ -415,9 +551,10 @@ def main():
         left = re.findall(r'@[A-Z_]+@', text)
         if left:
             raise Failure('placeholders left in the domain XML: %s' % left)
+        exp = domain_expectations(ET.fromstring(text))
+        text, exp['console'] = with_guest(text, build, state)
         with open(os.path.join(state, 'domain.xml'), 'w') as f:
             f.write(text)
-        exp = domain_expectations(ET.fromstring(text))
         log('domain %s: %s at %s, %d GiB on node %d of nodes %d-%d'
             % (exp['name'], exp['id'], exp['host'], exp['size'] >> 30,
                exp['node'], exp['node'], exp['node'] + exp['node-count'] - 1))
