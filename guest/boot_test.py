@@ -114,9 +114,6 @@ class OnlineAtBootTest(GuestCase):
             self.assertEqual(nodes[n]["total_kib"], 0)
 
 
-MODULE_LINE = re.compile(r"nvgrace_mem: (\S+): node (\d+) base 0x([0-9a-f]+) "
-                         r"size 0x([0-9a-f]+) (online movable|already online)")
-
 # Over the seed: pattern(seed, i) = (seed * K) ^ i, 64-bit little-endian,
 # where i is the word's guest physical address / 8 (guest/gpumem/gpumem.c).
 PATTERN_K = 0x9E3779B97F4A7C15
@@ -205,7 +202,7 @@ cat /sys/bus/pci/devices/0000:01:00.0/resource
             self.assertTrue(int(end, 16) < base or
                             int(start, 16) >= base + size)
         # The module found the _DSD under the root port and onlined it all.
-        m = MODULE_LINE.search(out)
+        m = guest.MODULE_LINE.search(out)
         self.assertIsNotNone(m, out)
         self.assertEqual(m.groups(), ("0000:01:00.0", "1", "%x" % base,
                                       "%x" % size, "online movable"))
@@ -332,9 +329,9 @@ gpumem nodes
             self.assertEqual(nodes[n]["total_kib"], 0)
         # The module finds both _DSDs behind their root ports (devfn 0),
         # onlines GPU 1's memory and leaves GPU 2's, already online.
-        lines = {m.group(1): m.groups() for m in MODULE_LINE.finditer(out)}
-        print("guest: " + "\nguest: ".join(m.group(0) for m in
-                                            MODULE_LINE.finditer(out)))
+        found = list(guest.MODULE_LINE.finditer(out))
+        lines = {m.group(1): m.groups() for m in found}
+        print("guest: " + "\nguest: ".join(m.group(0) for m in found))
         self.assertEqual(lines["0000:01:00.0"][1:],
                          ("1", "%x" % 0x80000000, "%x" % GiB,
                           "online movable"))

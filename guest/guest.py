@@ -194,6 +194,11 @@ for d in /sys/devices/system/node/node*; do
 done
 """
 
+# What guest/module/nvgrace_mem.c prints for each GPU whose memory it adds
+# (or finds already online): PCI device, node, base, size, what it did.
+MODULE_LINE = re.compile(r"nvgrace_mem: (\S+): node (\d+) base 0x([0-9a-f]+) "
+                         r"size 0x([0-9a-f]+) (online movable|already online)")
+
 
 def parse_nodes(text):
     """{node: {'cpus': str, 'total_kib': int}} from NODE_TABLE's lines."""

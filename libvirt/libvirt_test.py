@@ -111,8 +111,6 @@ echo "--- guest done"
 exec sleep 3600
 '''
 GUEST_DONE = '--- guest done'
-MODULE_LINE = re.compile(r'nvgrace_mem: (\S+): node (\d+) base 0x([0-9a-f]+) '
-                         r'size 0x([0-9a-f]+) online movable')
 
 
 def with_guest(text, build, state):
@@ -352,22 +350,23 @@ def check_guest(exp, memaddr, console):
     module, after = rest.split('--- after', 1)
     first, count = exp['node'], exp['node-count']
     nodes = guest.parse_nodes(before)
-    log('guest: nodes at boot (MemTotal, MiB): ' + ', '.join(
-        '%d: %d' % (n, v['total_kib'] >> 10) for n, v in sorted(nodes.items())))
+    log('guest: at boot:\n' + guest.format_nodes(nodes))
     check(sorted(nodes) == list(range(first + count)),
-          'guest: nodes 0-%d at boot' % (first + count - 1), str(sorted(nodes)))
+          'guest: nodes 0-%d at boot' % (first + count - 1),
+          str(sorted(nodes)))
     check(all(nodes[n]['total_kib'] == 0 and nodes[n]['cpus'] == ''
               for n in range(first, first + count)),
           'guest: nodes %d-%d have no CPUs and no memory at boot'
           % (first, first + count - 1))
-    m = MODULE_LINE.search(module)
+    m = guest.MODULE_LINE.search(module)
     check(m is not None and m.groups()[1:] == (
-              str(first), '%x' % memaddr, '%x' % exp['size']),
+              str(first), '%x' % memaddr, '%x' % exp['size'],
+              'online movable'),
           'guest: its driver onlined 0x%x bytes at 0x%x into node %d'
           % (exp['size'], memaddr, first), m and m.group(0) or module[-500:])
     nodes = guest.parse_nodes(after)
-    log('guest: nodes after (MemTotal, MiB): ' + ', '.join(
-        '%d: %d' % (n, v['total_kib'] >> 10) for n, v in sorted(nodes.items())))
+    log('guest: after its driver added the GPU memory:\n' +
+        guest.format_nodes(nodes))
     check(nodes[first]['total_kib'] << 10 == exp['size'],
           'guest: node %d has all %d GiB' % (first, exp['size'] >> 30),
           '%d KiB' % nodes[first]['total_kib'])
@@ -434,7 +433,8 @@ def run(state, exp):
         nodes = numa_nodes(daemon.hmp(dom, 'info numa'))
         first, count = exp['node'], exp['node-count']
         check(sorted(nodes) == list(range(first + count)),
-              'info numa: nodes 0-%d' % (first + count - 1), str(sorted(nodes)))
+              'info numa: nodes 0-%d' % (first + count - 1),
+              str(sorted(nodes)))
         mib = 1 << 20
         check(nodes[0][:2] == (exp['cpus'], exp['ram'] // mib),
               'info numa: node 0 has CPUs %s and %d MB'
