@@ -10,10 +10,10 @@
 # Run by run-libvirt-test.sh, which installs libvirt and makes the guest.
 #
 # The libvirtd is private: a system (root) instance in a mount namespace of
-# its own, where BUILD/libvirt-test/{etc,run,lib,cache,log} are mounted on
-# /etc/libvirt, /run/libvirt, /var/lib/libvirt, /var/cache/libvirt and
-# /var/log/libvirt.  A system libvirt on the same machine neither sees it
-# nor is touched by it.  Its qemu.conf runs QEMU as root, without
+# its own, where BUILD/libvirt-test/{etc,run,lib,cache,log,firmware} are
+# mounted on /etc/libvirt, /run/libvirt, /var/lib/libvirt,
+# /var/cache/libvirt, /var/log/libvirt and /usr/share/qemu/firmware.  A
+# system libvirt on the same machine neither sees it nor is touched by it.  Its qemu.conf runs QEMU as root, without
 # namespaces, cgroups, security driver or virtlogd, so that QEMU can use
 # files in the build tree and run in a container.
 #
