@@ -16,21 +16,21 @@ if [ $# -ne 1 ]; then
     exit 2
 fi
 
-"$here/install-libvirt.sh"
-status=$?
-if [ $status -eq 77 ]; then
-    echo "SKIP: libvirt could not be installed; libvirt test not run" >&2
-    exit 77
-elif [ $status -ne 0 ]; then
-    exit $status
-fi
-repo=$(dirname "$here")
-"$repo/guest/build-guest.sh" "$1"
-status=$?
-if [ $status -eq 77 ]; then
-    echo "SKIP: the arm64 guest could not be downloaded; libvirt test not run" >&2
-    exit 77
-elif [ $status -ne 0 ]; then
-    exit $status
-fi
+# Run a preparing step; its exit status 77 skips the test, saying why.
+prepare() {  # WHAT-FAILED COMMAND...
+    what=$1
+    shift
+    "$@"
+    status=$?
+    if [ $status -eq 77 ]; then
+        echo "SKIP: $what; libvirt test not run" >&2
+        exit 77
+    elif [ $status -ne 0 ]; then
+        exit $status
+    fi
+}
+
+prepare "libvirt could not be installed" "$here/install-libvirt.sh"
+prepare "the arm64 guest could not be downloaded" \
+    "$(dirname "$here")/guest/build-guest.sh" "$1"
 exec python3 "$here/libvirt_test.py" "$1"
