@@ -3,7 +3,8 @@
 #
 # check-series.sh BUILD: check the series as qemu-devel reviewers and patchew
 # do, in BUILD/series-check (trees of its own; downloads from BUILD/downloads):
-#   1. export the mails (with a cover letter) from the tree 'apply' makes;
+#   1. export the mails (with the cover letter of patches/cover-letter)
+#      from the tree 'apply' makes;
 #   2. git am them onto unpatched QEMU: the result must be that same tree;
 #   3. checkpatch.pl on every mail: no error and no warning, save the one
 #      known exception below, which is printed each time it applies;
@@ -82,8 +83,10 @@ echo "  $n_mails patches and a cover letter in $mails"
 [ "$n_mails" = "$n_commits" ] ||
     fail "export wrote $n_mails patches for $n_commits commits"
 if grep -q '\*\*\* SUBJECT HERE \*\*\*\|\*\*\* BLURB HERE \*\*\*' "$cover"; then
-    echo "  note: the cover letter's subject and blurb are git's" \
-         "placeholders, to be written when the series is sent"
+    fail "the cover letter has git's placeholders, not patches/cover-letter"
+else
+    echo "  cover letter: $(awk '/^Subject: / { s = substr($0, 10)
+        while ((getline l) > 0 && l ~ /^ /) s = s l; print s; exit }' "$cover")"
 fi
 result "1. export ($n_mails patches + cover letter)" $(($(count) - before))
 

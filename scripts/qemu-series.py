@@ -13,7 +13,8 @@ lists PATH.
           content does not change keep their timestamps (incremental builds)
   save    the inverse: write the commits pristine..series of the tree back
           to patches/ and the new files to their paths in the repository
-  export  git format-patch the series, with a cover letter
+  export  git format-patch the series, with the cover letter written from
+          patches/cover-letter (its first line is the subject)
 """
 
 import argparse
@@ -29,6 +30,7 @@ EMPTY = ":empty"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PATCHES = os.path.join(REPO, "patches")
 SERIES = os.path.join(PATCHES, "series")
+COVER_LETTER = os.path.join(PATCHES, "cover-letter")
 
 
 def git(tree, *args, env=None, stdin=None):
@@ -164,7 +166,16 @@ def cmd_save(args):
 
 def cmd_export(args):
     os.makedirs(args.out, exist_ok=True)
-    out = git(args.tree, "format-patch", "--cover-letter", "--zero-commit",
+    # git takes the cover letter's subject and blurb from the branch's
+    # description: its first paragraph is the subject.
+    try:
+        with open(COVER_LETTER) as f:
+            description = f.read()
+    except OSError as e:
+        sys.exit("qemu-series: the cover letter: %s" % e)
+    out = git(args.tree, "-c", "branch.series.description=" + description,
+              "format-patch", "--cover-letter", "--zero-commit",
+              "--cover-from-description=subject",
               "-o", os.path.abspath(args.out), "pristine..series")
     sys.stdout.write(out)
 
