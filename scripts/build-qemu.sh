@@ -20,29 +20,16 @@ if [ "$variant" = asan ]; then
     sanitizers="--enable-asan --enable-ubsan"
 fi
 
-# ccache hits across clones: paths under BUILD are hashed relative to it.
-CCACHE_BASEDIR=$build
-CCACHE_NOHASHDIR=1
-CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
-export CCACHE_BASEDIR CCACHE_NOHASHDIR CCACHE_MAXSIZE
+. "$here/qemu-build-lib.sh"
+qemu_ccache_env "$build"
 
 "$here/fetch-qemu.sh" "$src" "$build/downloads"
 python3 "$here/qemu-series.py" apply "$src"
 
 if [ ! -f "$obj/build.ninja" ]; then
-    cc=cc
-    command -v ccache >/dev/null && cc="ccache cc"
-    mkdir -p "$obj"
     echo "build-qemu: configuring QEMU in $obj"
-    (cd "$obj" && CC="$cc" "$src/configure" \
-        --target-list=aarch64-softmmu --without-default-features \
-        --enable-fdt=system --enable-kvm --enable-tcg \
-        --disable-docs --disable-install-blobs \
-        --python=/usr/bin/python3 $sanitizers >configure.log) || {
-        tail -20 "$obj/configure.log" >&2
-        rm -f "$obj/build.ninja"
-        exit 1
-    }
+    # shellcheck disable=SC2086
+    qemu_configure "$src" "$obj" $sanitizers || exit 1
 fi
 if [ "$variant" = asan ]; then
     # What the sanitizer runs use: the emulator and the device's qtests.

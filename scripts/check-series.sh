@@ -287,15 +287,10 @@ elif [ $applied = no ]; then
     summary="$summary
   FAIL     6. every prefix builds (not run: the mails do not apply)"
 else
-    cc=cc
-    command -v ccache >/dev/null && cc="ccache cc"
-    # As scripts/build-qemu.sh: paths hashed relative to BUILD, in the
-    # same layout (qemu-src, qemu-build), so that the last prefixes reuse
-    # what the main build compiled; its cache size, so as not to evict it.
-    CCACHE_BASEDIR=$build
-    CCACHE_NOHASHDIR=1
-    CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
-    export CCACHE_BASEDIR CCACHE_NOHASHDIR CCACHE_MAXSIZE
+    # As scripts/build-qemu.sh, in the same layout (qemu-src, qemu-build),
+    # so that the last prefixes reuse what the main build compiled.
+    . "$here/qemu-build-lib.sh"
+    qemu_ccache_env "$build"
     start_all=$(date +%s)
     i=0
     for c in $commits; do
@@ -303,16 +298,8 @@ else
         name=$(mail_of $i)
         git -C "$am" checkout -q "$c"
         if [ ! -f "$obj/build.ninja" ]; then
-            mkdir -p "$obj"
-            echo "  configuring $obj (CC=\"$cc\")"
-            # The options of scripts/build-qemu.sh.
-            if ! (cd "$obj" && CC="$cc" "$am/configure" \
-                    --target-list=aarch64-softmmu --without-default-features \
-                    --enable-fdt=system --enable-kvm --enable-tcg \
-                    --disable-docs --disable-install-blobs \
-                    --python=/usr/bin/python3 >configure.log 2>&1); then
-                tail -20 "$obj/configure.log"
-                rm -f "$obj/build.ninja"
+            echo "  configuring $obj"
+            if ! qemu_configure "$am" "$obj" 2>&1; then
                 fail "$name: QEMU does not configure with the series up to it"
                 break
             fi
