@@ -107,8 +107,9 @@ class Tolerated(unittest.TestCase):
 
     def start(self, fault, abi):
         self.host = Host(BUILD, ABIS[abi] + ",fault=" + fault)
-        self.qmp = Qmp(self.host, machine() + gpu(id="gpu0"))
         self.addCleanup(self.host.close)
+        self.qmp = Qmp(self.host, machine() + gpu(id="gpu0"))
+        self.addCleanup(self.qmp.stop)
 
     def assert_runs_with_gpu(self):
         self.assertEqual(self.qmp.ok("query-status")["status"], "prelaunch")

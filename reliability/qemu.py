@@ -7,6 +7,7 @@ status and what it printed), a running QEMU driven over QMP, and the
 emulated host's counters and QEMU's open files and mappings from /proc.
 """
 
+import collections
 import json
 import os
 import re
@@ -181,18 +182,30 @@ class Qmp:
         return self.stderr.read()
 
     def quit(self, timeout=30):
-        """Ask QEMU to quit; its exit status."""
+        """Ask QEMU to quit; its exit status.  A QEMU that is still running
+        after timeout seconds is killed and fails the test."""
         try:
             self.cmd("quit")
         except OSError:
             pass
         try:
             status = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError("QEMU (pid %d) still running %d s after "
+                                 "quit; killed" % (self.pid, timeout))
         finally:
             self.close()
         if SANITIZER_REPORT.search(self.read_stderr()):
             raise AssertionError("sanitizer report:\n" + self.read_stderr())
         return status
+
+    def stop(self):
+        """For a test's cleanup: a QEMU that a failed check left running is
+        killed and waited for, so that it cannot fail the next test."""
+        if self.proc.poll() is None:
+            self.kill()
+        self.close()
 
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)
@@ -221,6 +234,15 @@ def open_fds(pid):
     return fds
 
 
+def fd_targets(pid):
+    """What pid's file descriptors point to, counted: a socket or pipe
+    counts by its kind and an unnamed temporary file (O_TMPFILE, such as
+    the stderr this runner gives QEMU) as one, not by inode, so that the
+    count says what is open and not which fd number or inode it got."""
+    return collections.Counter(re.sub(r":\[\d+\]$|#\d+", "", target)
+                               for target in open_fds(pid).values())
+
+
 def mappings(pid):
     """pid's mappings: (start, end, path) from /proc/pid/maps."""
     result = []
@@ -231,3 +253,11 @@ def mappings(pid):
             result.append((start, end, fields[5].strip()
                            if len(fields) > 5 else ""))
     return result
+
+
+def owned_mappings(pid, names):
+    """pid's mappings of files whose path contains one of names: what the
+    device and the emulated host map (the GPU memory's backing file, the
+    emulated BAR0), not what the allocator or a sanitizer's runtime maps
+    for itself as the process runs."""
+    return [m for m in mappings(pid) if any(n in m[2] for n in names)]
