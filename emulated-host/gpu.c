@@ -182,6 +182,7 @@ static int gpu_init_upstream_bars(struct emu_gpu *gpu, char *err,
 static int gpu_open_backing(struct emu_gpu *gpu, const char *path,
                             char *err, size_t errlen)
 {
+    static const uint8_t ready = 0xff;
     struct stat st;
 
     if (path) {
@@ -205,6 +206,17 @@ static int gpu_open_backing(struct emu_gpu *gpu, const char *path,
     gpu->bar0_fd = memfd_create("nvgrace-host-bar0", MFD_CLOEXEC);
     if (gpu->bar0_fd < 0 || ftruncate(gpu->bar0_fd, EMU_BAR0_SIZE) < 0) {
         snprintf(err, errlen, "%s: cannot create BAR0: %s", gpu->host,
+                 strerror(errno));
+        return -1;
+    }
+    /*
+     * nvgrace-gpu waits, at probe and after every reset, until the C2C link
+     * and HBM training registers read 0xFF (ready); without them a nested
+     * host's driver gives up after 30 s.
+     */
+    if (pwrite(gpu->bar0_fd, &ready, 1, EMU_BAR0_C2C_READY) != 1 ||
+        pwrite(gpu->bar0_fd, &ready, 1, EMU_BAR0_HBM_READY) != 1) {
+        snprintf(err, errlen, "%s: cannot write BAR0: %s", gpu->host,
                  strerror(errno));
         return -1;
     }
@@ -433,9 +445,13 @@ struct emu_gpu *emu_gpu_by_name(const char *name)
     return NULL;
 }
 
+/*
+ * vfio-pci-core keeps its virtual config across VFIO_DEVICE_RESET, so the
+ * COMMAND register reads back as the user last wrote it (seen on the
+ * nested Linux 7.3 host); nvgrace-gpu clears its fake BARs.
+ */
 void emu_gpu_reset(struct emu_gpu *gpu)
 {
-    put16(gpu->config + 0x04, 0);
     memset(gpu->bar_val, 0, sizeof(gpu->bar_val));
     gpu->resets++;
 }

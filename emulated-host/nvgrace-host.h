@@ -35,6 +35,9 @@
 
 #define EMU_CONFIG_SIZE     4096
 #define EMU_BAR0_SIZE       (16ULL << 20)
+/* BAR0 registers nvgrace-gpu polls for 0xFF: C2C link up, HBM trained */
+#define EMU_BAR0_C2C_READY  0x1498
+#define EMU_BAR0_HBM_READY  0x200bc
 
 struct emu_mmap {
     void *addr;

@@ -190,10 +190,25 @@ static void case_config_space(void)
     CHECK(pwrite(d, &cmd, 2, REGION(7) + 0x04) == 2);
     CHECK(pread(d, &cmd, 2, REGION(7) + 0x04) == 2);
     CHECK(cmd == 0x0407);
+    /* As vfio-pci-core's virtual config: COMMAND survives a reset. */
     CHECK(ioctl(d, VFIO_DEVICE_RESET) == 0);
-    CHECK(pread(d, &cmd, 2, REGION(7) + 0x04) == 2 && cmd == 0);
+    CHECK(pread(d, &cmd, 2, REGION(7) + 0x04) == 2 && cmd == 0x0407);
     CHECK(stat_value(GPU0 ".resets") == 1);
     CHECK(pread(d, &bar, 4, REGION(7) + 4096) < 0 && errno == EINVAL);
+}
+
+static void case_bar0_ready(void)
+{
+    uint8_t c2c = 0, hbm = 0;
+    int c, g, d = open_device(&c, &g, GPU0, 100);
+
+    /*
+     * What nvgrace-gpu polls at probe and after reset (C2C link at 0x1498,
+     * HBM training at 0x200BC): 0xFF is ready.
+     */
+    CHECK(pread(d, &c2c, 1, REGION(0) + 0x1498) == 1);
+    CHECK(pread(d, &hbm, 1, REGION(0) + 0x200bc) == 1);
+    CHECK(c2c == 0xff && hbm == 0xff);
 }
 
 static void case_coherent_mmap(void)
@@ -415,6 +430,7 @@ static const struct test_case cases[] = {
     { "no-coherent-region", case_no_coherent_region,
       "host=" GPU0 ",coherent=off" },
     { "config-space", case_config_space, "host=" GPU0 },
+    { "bar0-ready", case_bar0_ready, "host=" GPU0 },
     { "coherent-mmap", case_coherent_mmap,
       "host=" GPU0 ",mem=128G,backing=%s/mem" },
     { "dma-counting", case_dma_counting, "host=" GPU0 ",backing=%s/mem" },
