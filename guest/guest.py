@@ -64,6 +64,9 @@ class Guest:
     def __init__(self, build):
         self.build = os.path.abspath(build)
         self.stack = os.path.join(self.build, "guest")
+        self.image = os.path.join(self.stack, "Image")
+        self.base_cpio = os.path.join(self.stack, "base.cpio")
+        self.kernel_args = ""       # added to the kernel's command line
         # NVGRACE_QEMU: another build of it (the sanitizer build).
         self.qemu = os.environ.get("NVGRACE_QEMU") or os.path.join(
             self.build, "qemu-system-aarch64")
@@ -108,8 +111,10 @@ class Guest:
         # nokaslr: the kernel's image stays in node 0's RAM, where the tests
         # measure the GPU's nodes as the only users of theirs.
         append = "console=ttyAMA0 panic=-1 rdinit=/init loglevel=4 nokaslr"
+        if self.kernel_args:
+            append += " " + self.kernel_args
         cmd += ["-nodefaults", "-display", "none", "-serial", "stdio",
-                "-no-reboot", "-kernel", os.path.join(self.stack, "Image"),
+                "-no-reboot", "-kernel", self.image,
                 "-initrd", initrd]
         if firmware == "uefi":
             vars_copy = os.path.join(self.tmp, "AAVMF_VARS.fd")
@@ -128,24 +133,28 @@ class Guest:
                         (g.host, g.model, g.mem, g.abi, g.backing)
                         for g in gpus)
 
-    def initrd(self, script, name="initrd"):
-        """The base initramfs with @script as /test.sh; returns its path."""
+    def initrd(self, script, name="initrd", files=None):
+        """The base initramfs with @script as /test.sh and @files ({path in
+        the guest: bytes}); returns its path."""
         path = os.path.join(self.tmp, name)
-        with open(os.path.join(self.stack, "base.cpio"), "rb") as f:
+        with open(self.base_cpio, "rb") as f:
             base = f.read()
+        extra = {p: (0o755, data) for p, data in (files or {}).items()}
+        extra["test.sh"] = (0o755, script.encode())
         with open(path, "wb") as f:
-            f.write(base + initramfs.cpio_file("test.sh", script.encode()))
+            f.write(base + initramfs.cpio(extra))
         return path
 
     def boot(self, gpus, firmware, script, ram=1 * GiB, timeout=300,
-             extra=()):
+             extra=(), files=None):
         """Boot, run @script as /test.sh, return (rc, output of the script).
+        @files are added to the initramfs ({path: bytes}).
 
         Each GPU's memory is the file g.backing (created sparse if unset)."""
         for i, g in enumerate(gpus):
             if not g.backing:
                 g.backing = os.path.join(self.tmp, "gpu%d.mem" % i)
-        initrd = self.initrd(script)
+        initrd = self.initrd(script, files=files)
         env = dict(os.environ, LD_PRELOAD=self.host_lib,
                    NVGRACE_HOST=self.host_spec(gpus))
         cmd = self.command(gpus, firmware, ram, initrd, extra)

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""What a host does with a Grace GPU's memory mapping: the real Linux 7.3
+(the nested host) against the emulated host, probe by probe.
+
+probe_test.py BUILD [TEST...]: runs nested-host/probe/vfio-probe.c in L1
+on the stock nvgrace-gpu, through type1 and through iommufd, and the same
+program on the emulated host.  It checks that Linux 7.3 does what
+shared/design/real-hosts.md says it does, and compares the emulated host
+with it row by row.  A row where the emulated host does not yet behave like
+Linux 7.3 is an expected failure that names its fix; when the model is
+fixed, the row passes unexpectedly and the run fails until the gap is
+struck from GAPS.  The side-by-side table is printed.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nested  # noqa: E402
+
+BUILD = None
+HOST_GPU = "0009:01:00.0"
+
+# What Linux 7.3 does, per access path and probe: real-hosts.md items 1,
+# 2, 4, 5 and 6, and what the nested host showed where they are silent.
+LINUX_7_3 = {}
+for _mode in ("type1", "iommufd"):
+    LINUX_7_3.update({
+        (_mode, "open"): "ok",
+        (_mode, "mmap"): "ok",
+        # Mapped on fault, only while the virtual COMMAND.MEMORY is set;
+        # zapped when it is cleared (items 1 and 2).
+        (_mode, "touch-decode-on"): "ok",
+        (_mode, "touch-decode-off"): "SIGBUS",
+        (_mode, "touch-decode-on-again"): "ok",
+        # VM_PFNMAP: get_user_pages refuses it (item 5).
+        (_mode, "o-direct-read"): "EFAULT",
+        # Only BARs with a claimed resource can be exported; the GPU that
+        # L0's vfio-pci-nvgrace shows L1 has no BAR4 resource (the device
+        # hides that BAR), so vfio-pci-core refuses before nvgrace's
+        # get_dmabuf_phys runs (vfio_pci_dmabuf.c, barmap[4]).
+        (_mode, "dma-buf-export"): "ENODEV",
+        # VFIO_DEVICE_RESET leaves the virtual COMMAND as the user wrote it;
+        # the first touch after it waits for BAR0's readiness registers
+        # (item 4), which the emulated GPU reports ready at once.
+        (_mode, "decode-after-reset"): "on",
+        (_mode, "touch-after-reset"): "ok",
+    })
+# type1 maps a PFNMAP by following its PFNs; iommufd maps by address only
+# what get_user_pages takes (item 5).
+LINUX_7_3[("type1", "dma-map-by-address")] = "ok"
+LINUX_7_3[("iommufd", "dma-map-by-address")] = "EFAULT"
+
+DECODE_GATING = ("emulated host: gate the usemem mapping on the virtual "
+                 "COMMAND.MEMORY, SIGBUS while it is clear, and zap it when "
+                 "decode goes off (issue 14, part 3)")
+NO_PFNMAP = ("emulated host: usemem without struct pages, so that "
+             "get_user_pages refuses it (issue 14, part 3)")
+NO_IOMMUFD = ("emulated host: /dev/iommu and /dev/vfio/devices/vfioN "
+              "(issue 14, part 3)")
+# Rows where the emulated host differs from Linux 7.3, and what fixes each.
+GAPS = {
+    ("type1", "touch-decode-off"): DECODE_GATING,
+    ("type1", "o-direct-read"): NO_PFNMAP,
+    ("type1", "dma-buf-export"):
+        "emulated host: VFIO_DEVICE_FEATURE_DMA_BUF (issue 14, part 3)",
+}
+GAPS.update({("iommufd", probe): NO_IOMMUFD
+             for (mode, probe) in LINUX_7_3 if mode == "iommufd"})
+
+PROBE_LINE = re.compile(r"^probe (\S+): (\S+)(.*)$", re.M)
+
+
+def parse(text):
+    """{probe: (outcome, rest of the line)} from vfio-probe's output."""
+    return {m.group(1): (m.group(2), m.group(3).strip())
+            for m in PROBE_LINE.finditer(text)}
+
+
+def run_probes_nested():
+    """Both access paths in one boot of L1: {mode: {probe: outcome}}."""
+    host = nested.NestedHost(BUILD)
+    try:
+        with open(os.path.join(host.nested, "vfio-probe-arm64"), "rb") as f:
+            probe = f.read()
+        script = nested.BIND_NVGRACE + """
+for mode in type1 iommufd; do
+    echo "== $mode"
+    /bin/vfio-probe $mode $GPU /dev/vda 2>&1 || echo "vfio-probe: exit $?"
+done
+"""
+        rc, out = host.run(script, files={"bin/vfio-probe": probe})
+    finally:
+        host.close()
+    print("L1 (Linux 7.3, nested):\n" + out)
+    if rc != 0:
+        raise AssertionError("L1's test script failed (rc %d)" % rc)
+    return split_modes(out)
+
+
+def run_probes_emulated():
+    """The same probes on the emulated host (type1 and iommufd)."""
+    build = os.path.abspath(BUILD)
+    env = dict(os.environ,
+               LD_PRELOAD=os.path.join(build, "emulated-host",
+                                       "libnvgrace-host.so"),
+               NVGRACE_HOST="host=%s,model=gh200,mem=4G,abi=bar" % HOST_GPU)
+    out = ""
+    with tempfile.TemporaryDirectory(prefix="nvgrace-probe-") as tmp:
+        disk = os.path.join(tmp, "disk.img")
+        with open(disk, "wb") as f:
+            f.truncate(1 << 20)
+        for mode in ("type1", "iommufd"):
+            res = subprocess.run(
+                [os.path.join(build, "nested", "vfio-probe"), mode, HOST_GPU,
+                 disk], env=env, capture_output=True, text=True, timeout=120)
+            out += "== %s\n%s%s" % (mode, res.stdout, res.stderr)
+    print("emulated host:\n" + out)
+    return split_modes(out)
+
+
+def split_modes(text):
+    result = {}
+    for part in re.split(r"^== ", text, flags=re.M)[1:]:
+        mode, _, body = part.partition("\n")
+        result[mode.strip()] = {k: v[0] for k, v in parse(body).items()}
+    return result
+
+
+class Probes(unittest.TestCase):
+    real = emulated = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.real = run_probes_nested()
+        cls.emulated = run_probes_emulated()
+        rows = sorted({(m, p) for side in (cls.real, cls.emulated)
+                       for m in side for p in side[m]})
+        print("%-8s %-24s %-14s %-14s" % ("path", "probe", "Linux 7.3",
+                                          "emulated"))
+        for mode, probe in rows:
+            r = cls.real.get(mode, {}).get(probe, "-")
+            e = cls.emulated.get(mode, {}).get(probe, "-")
+            print("%-8s %-24s %-14s %-14s%s" % (
+                mode, probe, r, e, "" if r == e else "  differs"))
+
+    def test_linux_7_3_as_documented(self):
+        for (mode, probe), outcome in LINUX_7_3.items():
+            with self.subTest(mode=mode, probe=probe):
+                self.assertEqual(self.real.get(mode, {}).get(probe), outcome)
+
+
+def add_row_tests():
+    """One test per documented row: the emulated host does what Linux 7.3
+    does; rows in GAPS are expected failures."""
+    for (mode, probe) in LINUX_7_3:
+        def check(self, mode=mode, probe=probe):
+            real = self.real.get(mode, {}).get(probe)
+            emulated = self.emulated.get(mode, {}).get(probe)
+            self.assertEqual(emulated, real,
+                             "%s %s: fix: %s" % (mode, probe,
+                                                 GAPS.get((mode, probe))))
+        if (mode, probe) in GAPS:
+            check = unittest.expectedFailure(check)
+        name = "test_emulated_%s_%s" % (mode, probe.replace("-", "_"))
+        setattr(Probes, name, check)
+
+
+add_row_tests()
+
+if __name__ == "__main__":
+    BUILD = sys.argv[1]
+    unittest.main(argv=[sys.argv[0], "-v"] + sys.argv[2:])

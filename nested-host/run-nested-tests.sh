@@ -1,0 +1,40 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# run-nested-tests.sh BUILD [TEST...]: build the nested real-kernel host
+# (Linux 7.3 from Debian's linux-source-7.3, the test guest's busybox and
+# edk2), the probes for it and for the emulated host, and run the probe
+# tests.  Skips (status 77, saying why) only when Debian's archive and
+# shared/deps cannot serve the kernel source or the guest packages.
+set -u
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "$1" && pwd)
+shift
+nested=$build/nested
+
+for step in nested-host/build-kernel.sh guest/build-guest.sh; do
+    "$repo/$step" "$build"
+    status=$?
+    if [ $status -eq 77 ]; then
+        echo "SKIP: $step could not download what it needs; the nested" \
+             "real-kernel host was NOT tested" >&2
+        exit 77
+    elif [ $status -ne 0 ]; then
+        exit $status
+    fi
+done
+
+case $(uname -m) in
+aarch64|arm64) cross_cc=gcc ;;
+*) cross_cc=aarch64-linux-gnu-gcc-12 ;;
+esac
+# The probe for L1 (static, arm64) and for the emulated host (this
+# machine), both against Linux 7.3's VFIO and iommufd uapi.
+probe=$repo/nested-host/probe/vfio-probe.c
+$cross_cc -static -O2 -Wall -Wextra -Werror -I"$nested/uapi" \
+    -o "$nested/vfio-probe-arm64" "$probe" || exit 1
+cc -O2 -Wall -Wextra -Werror -I"$nested/uapi" \
+    -o "$nested/vfio-probe" "$probe" || exit 1
+
+exec python3 "$repo/nested-host/probe_test.py" "$build" "$@"
