@@ -18,8 +18,8 @@ dir=$(cd "$1" && pwd)     # apt takes relative paths from /
 debs=$dir/debs
 apt_dir=$dir/apt
 host_arch=$(dpkg --print-architecture)
-rm -rf "$apt_dir/cache"
-mkdir -p "$debs" "$apt_dir/lists/partial"
+mkdir -p "$debs"
+. "$(dirname "$0")/debian-apt.sh"
 
 if [ -f "$dir/.complete" ] &&
    (cd "$debs" && sha256sum --quiet -c SHA256SUMS 2>/dev/null); then
@@ -27,39 +27,10 @@ if [ -f "$dir/.complete" ] &&
 fi
 rm -f "$dir/.complete"
 
-# A private apt configuration: no change to the machine's sources or
-# architectures, and no root needed.
-cat >"$apt_dir/sources.list" <<LIST
-deb http://deb.debian.org/debian bookworm main
-deb http://deb.debian.org/debian-security bookworm-security main
-deb http://deb.debian.org/debian bookworm-updates main
-deb http://deb.debian.org/debian trixie main
-LIST
-cat >"$apt_dir/preferences" <<PREF
-Package: *
-Pin: release n=trixie
-Pin-Priority: 100
-PREF
-set -- -o Dir::Etc::SourceList="$apt_dir/sources.list" \
-       -o Dir::Etc::SourceParts=/dev/null \
-       -o Dir::Etc::Preferences="$apt_dir/preferences" \
-       -o Dir::Etc::PreferencesParts=/dev/null \
-       -o Dir::State::Lists="$apt_dir/lists" \
-       -o Dir::Cache="$apt_dir/cache" \
-       -o APT::Architectures::=arm64 -o APT::Architectures::="$host_arch" \
-       -o APT::Sandbox::User="$(id -un)" -q
-
-# The archive's mirrors fail now and then: try a few times.
-retry() {
-    for attempt in 1 2 3; do
-        "$@" && return 0
-        [ $attempt = 3 ] || sleep 15
-    done
-    return 1
-}
+debian_apt_config "$apt_dir"
 
 echo "fetch-guest: reading Debian's package indexes"
-retry apt-get "$@" update >"$apt_dir/update.log" 2>&1 || {
+retry apt-get update >"$apt_dir/update.log" 2>&1 || {
     tail -5 "$apt_dir/update.log" >&2
     echo "fetch-guest: the Debian archive cannot be reached" >&2
     exit 77
@@ -67,12 +38,12 @@ retry apt-get "$@" update >"$apt_dir/update.log" 2>&1 || {
 
 # The kernel ABI changes with security updates: take the one the
 # metapackage points at today.
-abi=$(apt-cache "$@" depends linux-image-arm64:arm64 |
+abi=$(apt-cache depends linux-image-arm64:arm64 |
       sed -n 's/.*Depends: linux-image-\([0-9][^:]*\)-arm64.*/\1/p' | head -1)
 [ -n "$abi" ] || { echo "fetch-guest: no linux-image-arm64" >&2; exit 77; }
-kbuild=$(apt-cache "$@" depends "linux-headers-$abi-common" |
+kbuild=$(apt-cache depends "linux-headers-$abi-common" |
          sed -n 's/.*Depends: \(linux-kbuild-[0-9.]*\).*/\1/p' | head -1)
-[ -n "$kbuild" ] || kbuild=$(apt-cache "$@" depends \
+[ -n "$kbuild" ] || kbuild=$(apt-cache depends \
     "linux-headers-$abi-arm64:arm64" |
     sed -n 's/.*Depends: \(linux-kbuild-[0-9.]*\).*/\1/p' | head -1)
 
@@ -81,7 +52,7 @@ pkgs="linux-image-$abi-arm64:arm64 linux-headers-$abi-arm64:arm64
       qemu-efi-aarch64/trixie"
 echo "fetch-guest: downloading" $pkgs
 rm -f "$debs"/*.deb
-(cd "$debs" && retry apt-get "$@" download $pkgs) \
+(cd "$debs" && retry apt-get download $pkgs) \
     >"$apt_dir/download.log" 2>&1 || {
     tail -5 "$apt_dir/download.log" >&2
     echo "fetch-guest: the archive did not serve the guest packages" >&2
