@@ -1,19 +1,26 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# run-nested-tests.sh BUILD [TEST...]: build the nested real-kernel host
-# (Linux 7.3 from Debian's linux-source-7.3, the test guest's busybox and
-# edk2), the probes for it and for the emulated host, and run the probe
-# tests.  Skips (status 77, saying why) only when Debian's archive and
-# shared/deps cannot serve the kernel source or the guest packages.
+# run-nested-tests.sh BUILD probe|device [TEST...]: build the nested
+# real-kernel host (Linux 7.3 from Debian's linux-source-7.3, the test
+# guest's busybox and edk2) and what runs in it, and run
+#   probe   nested-host/probe_test.py: the probes in L1 and on the
+#           emulated host;
+#   device  nested-host/device_test.py: this project's QEMU (built for
+#           arm64) in L1, on the real nvgrace-gpu.
+# Skips (status 77, saying why) only when Debian's archive and
+# shared/deps cannot serve the kernel source or the packages.
 set -u
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$1" && pwd)
-shift
+suite=$2
+shift 2
 nested=$build/nested
 
-for step in nested-host/build-kernel.sh guest/build-guest.sh; do
+steps="nested-host/build-kernel.sh guest/build-guest.sh"
+[ "$suite" = device ] && steps="$steps nested-host/build-qemu-arm64.sh"
+for step in $steps; do
     "$repo/$step" "$build"
     status=$?
     if [ $status -eq 77 ]; then
@@ -37,4 +44,4 @@ $cross_cc -static -O2 -Wall -Wextra -Werror -I"$nested/uapi" \
 cc -O2 -Wall -Wextra -Werror -I"$nested/uapi" \
     -o "$nested/vfio-probe" "$probe" || exit 1
 
-exec python3 "$repo/nested-host/probe_test.py" "$build" "$@"
+exec python3 "$repo/nested-host/${suite}_test.py" "$build" "$@"

@@ -16,14 +16,15 @@ qemu_ccache_env() {
 
 # qemu_configure SRC OBJ [OPTION...]: configure a lean aarch64-softmmu of
 # SRC in OBJ (with ccache when it is installed), its output in
-# OBJ/configure.log.  On failure, shows the log's end and leaves no
-# build.ninja behind.
+# OBJ/configure.log.  QEMU_CC names another compiler (a cross compiler,
+# with --cross-prefix among the options).  On failure, shows the log's
+# end and leaves no build.ninja behind.
 qemu_configure() {
     _src=$1
     _obj=$2
     shift 2
-    _cc=cc
-    command -v ccache >/dev/null && _cc="ccache cc"
+    _cc=${QEMU_CC:-cc}
+    command -v ccache >/dev/null && _cc="ccache $_cc"
     mkdir -p "$_obj"
     (cd "$_obj" && CC="$_cc" "$_src/configure" \
         --target-list=aarch64-softmmu --without-default-features \
