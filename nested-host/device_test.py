@@ -3,13 +3,13 @@
 """vfio-pci-nvgrace on the real Linux 7.3 nvgrace-gpu: this project's QEMU,
 built for arm64, runs in the nested host (L1) with the GPU that L1's stock
 nvgrace-gpu drives, and its monitor reads the GPU memory it maps as guest
-RAM before the guest runs.
+RAM before the guest runs and after system resets.
 
-device_test.py BUILD [TEST...].  On Linux 7.3 that read dies with SIGBUS
-("Bus error"): QEMU's vfio-pci clears the GPU's COMMAND.MEMORY at its
-start-up reset, and nvgrace-gpu maps the memory only while it is set.
-The test that reads is an expected failure until the device keeps host
-decode on (the issue "vfio-pci-nvgrace on real kernels").
+device_test.py BUILD [TEST...].  Linux 7.3 maps that memory only while the
+GPU's COMMAND.MEMORY is set, and QEMU's vfio-pci writes COMMAND = 0 at
+every reset, the one at start-up included: the device holds the bit on
+the host (vfio_pci_hold_host_config) so that the reads succeed.  Without
+that, the first read dies with SIGBUS ("Bus error").
 """
 
 import json
@@ -29,6 +29,8 @@ GiB = 1 << 30
 # _DSD describes, and L1's driver, seeing a GH200, keeps 1 GiB of that.
 MEMADDR = 0x80000000
 USEMEM = 2 * GiB
+# Each system reset writes COMMAND = 0 and resets the GPU again.
+RESETS = 3
 
 # QMP on stdio: no echo to filter, one JSON reply per line.
 L1_SCRIPT = nested.BIND_NVGRACE + r"""
@@ -42,12 +44,15 @@ qemu-system-aarch64 -M virt -cpu max -nodefaults -display none -S \
     -qmp stdio <<EOF 2>&1 || echo "qemu: exit status $?"
 {"execute": "qmp_capabilities"}
 {"execute": "query-memory-devices"}
-{"execute": "human-monitor-command",
- "arguments": {"command-line": "xp /2gx 0x%x"}}
-{"execute": "quit"}
+%s{"execute": "quit"}
 EOF
 echo "== end"
-""" % (MEMADDR, MEMADDR)
+""" % (MEMADDR, ("""{"execute": "human-monitor-command",
+ "arguments": {"command-line": "xp /2gx 0x%x"}}
+""" % MEMADDR) + RESETS * ("""{"execute": "system_reset"}
+{"execute": "human-monitor-command",
+ "arguments": {"command-line": "xp /2gx 0x%x"}}
+""" % MEMADDR))
 
 
 def replies(text):
@@ -92,25 +97,27 @@ class DeviceOnLinux73(unittest.TestCase):
         self.assertEqual(devices[0]["data"]["memaddr"], MEMADDR)
         self.assertEqual(devices[0]["data"]["size"], USEMEM)
 
-    def test_start_up_reset_clears_decode(self):
-        """Why the read below fails: before the guest runs, vfio-pci writes
-        COMMAND = 0 to the GPU and resets it, and Linux 7.3 unmaps the
-        memory while COMMAND.MEMORY is clear."""
+    def test_start_up_reset_writes_command_zero(self):
+        """What the device must withstand: before the guest runs, vfio-pci
+        writes COMMAND = 0 to the GPU and resets it."""
         m = re.search(r"vfio_pci_write_config \(?[^\n]*@0x4, 0x0[, )]"
                       r".*\n.*vfio_pci_reset", self.out, re.S)
         self.assertIsNotNone(m, "no COMMAND = 0 then reset in:\n" + self.out)
 
-    @unittest.expectedFailure
-    def test_reads_gpu_memory_before_the_guest_runs(self):
-        """Fails on Linux 7.3 with "Bus error" (exit status 135): QEMU's
-        start-up reset cleared COMMAND.MEMORY.  Fix: keep host decode on
-        while the memory is guest RAM (the issue "vfio-pci-nvgrace on real
-        kernels")."""
+    def test_reads_gpu_memory_before_the_guest_runs_and_after_resets(self):
+        """The memory stays mapped: the device holds the host's decode on
+        through QEMU's resets (on Linux 7.3 the first read dies with "Bus
+        error" otherwise)."""
         self.assertNotIn("qemu: exit status", self.out)
         got = replies(self.out)
-        self.assertEqual(len(got), 4, self.out)
-        self.assertRegex(got[2]["return"],
-                         r"^%016x: 0x[0-9a-f]{16} 0x[0-9a-f]{16}" % MEMADDR)
+        # capabilities, memory devices, a read, then a reset and a read
+        # each time, quit
+        self.assertEqual(len(got), 4 + 2 * RESETS, self.out)
+        reads = [got[2]] + [got[4 + 2 * i] for i in range(RESETS)]
+        for reply in reads:
+            self.assertRegex(reply["return"],
+                             r"^%016x: 0x[0-9a-f]{16} 0x[0-9a-f]{16}" %
+                             MEMADDR)
 
 
 if __name__ == "__main__":

@@ -508,6 +508,30 @@ static void vfio_pci_nvgrace_claim_nodes(VFIOPCINvgrace *nv)
     }
 }
 
+/*
+ * On the BAR, Linux 6.19+ maps the memory only while the GPU's memory
+ * decode is on and it is in D0, and unmaps it when either changes: the
+ * guest's RAM must not depend on the guest's (or vfio-pci's own reset's)
+ * COMMAND and power-state writes.  Hold both on the host; the guest keeps
+ * its own view of them.
+ */
+static bool vfio_pci_nvgrace_hold_decode(VFIOPCINvgrace *nv, Error **errp)
+{
+    VFIOPCIDevice *vdev = &nv->parent_obj;
+    PCIDevice *pdev = PCI_DEVICE(nv);
+
+    if (nv->coherent_source != VFIO_PCI_NVGRACE_MEMORY_SOURCE_BAR) {
+        return true;
+    }
+    if (!vfio_pci_hold_host_config(vdev, PCI_COMMAND, PCI_COMMAND_MEMORY,
+                                   PCI_COMMAND_MEMORY, 2, errp)) {
+        return false;
+    }
+    return !pdev->pm_cap ||
+           vfio_pci_hold_host_config(vdev, pdev->pm_cap + PCI_PM_CTRL,
+                                     PCI_PM_CTRL_STATE_MASK, 0, 2, errp);
+}
+
 static void vfio_pci_nvgrace_realize(PCIDevice *pdev, Error **errp)
 {
     ERRP_GUARD();
@@ -526,7 +550,8 @@ static void vfio_pci_nvgrace_realize(PCIDevice *pdev, Error **errp)
         return;
     }
 
-    if (!vfio_pci_nvgrace_map_coherent_mem(nv, errp) ||
+    if (!vfio_pci_nvgrace_hold_decode(nv, errp) ||
+        !vfio_pci_nvgrace_map_coherent_mem(nv, errp) ||
         !vfio_pci_nvgrace_plug(nv, errp)) {
         goto fail;
     }
