@@ -106,6 +106,8 @@ static void gpu_init_config(struct emu_gpu *gpu)
 
     put16(c + 0x00, PCI_VENDOR_ID_NVIDIA);
     put16(c + 0x02, gpu->device_id);
+    /* vfio-pci-core copies COMMAND after enabling the device: decode on */
+    put16(c + 0x04, EMU_COMMAND_MEMORY);
     put16(c + 0x06, 0x0010);            /* status: capability list */
     c[0x08] = 0xa1;                     /* revision */
     c[0x0a] = 0x02;                     /* 3D controller */
@@ -203,6 +205,13 @@ static int gpu_open_backing(struct emu_gpu *gpu, const char *path,
         return -1;
     }
 
+    /* Mapped over usemem while decode is off: every access is SIGBUS. */
+    gpu->decode_off_fd = memfd_create("nvgrace-host-decode-off", MFD_CLOEXEC);
+    if (gpu->decode_off_fd < 0) {
+        snprintf(err, errlen, "%s: cannot create a memfd: %s", gpu->host,
+                 strerror(errno));
+        return -1;
+    }
     gpu->bar0_fd = memfd_create("nvgrace-host-bar0", MFD_CLOEXEC);
     if (gpu->bar0_fd < 0 || ftruncate(gpu->bar0_fd, EMU_BAR0_SIZE) < 0) {
         snprintf(err, errlen, "%s: cannot create BAR0: %s", gpu->host,
@@ -270,7 +279,7 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
     gpu->device_id = GH200_DEVICE_ID;
     gpu->mem_size = 1ULL << 30;
     gpu->coherent_region = true;
-    gpu->mem_fd = gpu->bar0_fd = -1;
+    gpu->mem_fd = gpu->bar0_fd = gpu->decode_off_fd = -1;
 
     for (tok = strtok_r(spec, ",", &save); tok;
          tok = strtok_r(NULL, ",", &save)) {
@@ -524,6 +533,17 @@ static uint8_t fake_bar_read(const struct emu_gpu *gpu, uint64_t off)
 unsigned emu_num_regions(const struct emu_gpu *gpu)
 {
     return gpu->coherent_region ? EMU_REGION_COHERENT + 1 : EMU_REGION_COHERENT;
+}
+
+/*
+ * Linux 6.19+ maps nvgrace-gpu's usemem (the fake BAR4) on fault, and only
+ * while the virtual COMMAND.MEMORY is set; clearing it zaps the mapping.
+ * The device-specific region is not gated.
+ */
+bool emu_gpu_usemem_gated(const struct emu_gpu *gpu)
+{
+    return gpu->upstream_bar &&
+           !(gpu->config[0x04] & EMU_COMMAND_MEMORY);
 }
 
 /* The region that holds the GPU memory QEMU maps. */

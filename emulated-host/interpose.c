@@ -381,6 +381,38 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
     return ret;
 }
 
+/* usemem at @roff, or while decode is off an empty file (SIGBUS). */
+static void *map_memory(struct emu_gpu *gpu, void *addr, size_t len, int prot,
+                        int flags, off_t roff)
+{
+    if (emu_gpu_usemem_gated(gpu)) {
+        return real_mmap(addr, len, prot, flags, gpu->decode_off_fd, 0);
+    }
+    return real_mmap(addr, len, prot, flags, gpu->mem_fd, roff);
+}
+
+/*
+ * After a config write: when COMMAND.MEMORY changed, zap or restore every
+ * live mapping of usemem in place, as the next fault would on Linux.
+ */
+static int update_memory_maps(struct emu_gpu *gpu, bool was_gated)
+{
+    unsigned i;
+
+    if (emu_gpu_usemem_gated(gpu) == was_gated) {
+        return 0;
+    }
+    for (i = 0; i < EMU_MAX_MMAPS; i++) {
+        struct emu_mmap *m = &gpu->coherent_mmaps[i];
+
+        if (m->len && map_memory(gpu, m->addr, m->len, m->prot,
+                                 MAP_SHARED | MAP_FIXED, m->off) == MAP_FAILED) {
+            return -errno;
+        }
+    }
+    return 0;
+}
+
 /* Region access through the device fd: pread/pwrite at index << 40. */
 static ssize_t device_rw(struct emu_gpu *gpu, void *buf, size_t len,
                          off_t off, bool write)
@@ -403,8 +435,14 @@ static ssize_t device_rw(struct emu_gpu *gpu, void *buf, size_t len,
         if (!write && gpu->fault == EMU_FAULT_CONFIG_READ) {
             return -EIO;
         }
-        return write ? emu_config_write(gpu, buf, len, roff) :
-                       emu_config_read(gpu, buf, len, roff);
+        if (write) {
+            bool was_gated = emu_gpu_usemem_gated(gpu);
+            ssize_t ret = emu_config_write(gpu, buf, len, roff);
+            int err = update_memory_maps(gpu, was_gated);
+
+            return err ? err : ret;
+        }
+        return emu_config_read(gpu, buf, len, roff);
     case EMU_REGION_BAR0:
         fd = gpu->bar0_fd;
         break;
@@ -515,9 +553,11 @@ static void *device_mmap(struct emu_gpu *gpu, void *addr, size_t len,
         errno = ENOMEM;
         return MAP_FAILED;
     }
-    p = real_mmap(addr, len, prot, flags, gpu->mem_fd, roff);
+    p = map_memory(gpu, addr, len, prot, flags, roff);
     if (p != MAP_FAILED) {
-        gpu->coherent_mmaps[i] = (struct emu_mmap) { .addr = p, .len = len };
+        gpu->coherent_mmaps[i] = (struct emu_mmap) {
+            .addr = p, .len = len, .prot = prot, .off = roff,
+        };
         emu_stats_write();
     }
     return p;

@@ -39,9 +39,14 @@
 #define EMU_BAR0_C2C_READY  0x1498
 #define EMU_BAR0_HBM_READY  0x200bc
 
+/* PCI_COMMAND's memory decode bit */
+#define EMU_COMMAND_MEMORY  0x2
+
 struct emu_mmap {
     void *addr;
     size_t len;
+    int prot;
+    off_t off;              /* in the backing file */
 };
 
 /* One emulated GPU, as configured by NVGRACE_HOST. */
@@ -101,6 +106,7 @@ struct emu_gpu {
     } fault;
     int mem_fd;             /* sparse backing of the coherent memory */
     int bar0_fd;            /* backing of the register BAR */
+    int decode_off_fd;      /* empty: mapped over usemem while gated */
     bool group_open;
     bool device_open;
 
@@ -167,6 +173,7 @@ uint64_t emu_region_real_size(const struct emu_gpu *gpu, unsigned index);
 uint64_t emu_region_backing_offset(const struct emu_gpu *gpu, unsigned index);
 unsigned emu_num_regions(const struct emu_gpu *gpu);
 unsigned emu_memory_region(const struct emu_gpu *gpu);
+bool emu_gpu_usemem_gated(const struct emu_gpu *gpu);
 int emu_config_read(struct emu_gpu *gpu, void *buf, size_t len, uint64_t off);
 int emu_config_write(struct emu_gpu *gpu, const void *buf, size_t len,
                      uint64_t off);

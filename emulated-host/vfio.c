@@ -403,6 +403,10 @@ static int iommu_map_dma(struct emu_container *c,
         /* As iommufd does for a PFNMAP mapping. */
         return -EFAULT;
     }
+    if (owner && emu_gpu_usemem_gated(owner)) {
+        /* type1 faults the PFNs in, and the fault fails with decode off. */
+        return -EFAULT;
+    }
     d = realloc(c->dma, (c->nr_dma + 1) * sizeof(*d));
     if (!d) {
         return -ENOMEM;

@@ -12,6 +12,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +212,55 @@ static void case_bar0_ready(void)
     CHECK(pread(d, &c2c, 1, REGION(0) + 0x1498) == 1);
     CHECK(pread(d, &hbm, 1, REGION(0) + 0x200bc) == 1);
     CHECK(c2c == 0xff && hbm == 0xff);
+}
+
+static sigjmp_buf bus_error;
+
+static void on_sigbus(int sig)
+{
+    siglongjmp(bus_error, sig);
+}
+
+/* Does a write to @p end in SIGBUS? */
+static bool write_faults(volatile uint64_t *p, uint64_t v)
+{
+    struct sigaction sa = { .sa_handler = on_sigbus }, old;
+    bool faulted = false;
+
+    sigaction(SIGBUS, &sa, &old);
+    if (sigsetjmp(bus_error, 1) == 0) {
+        *p = v;
+    } else {
+        faulted = true;
+    }
+    sigaction(SIGBUS, &old, NULL);
+    return faulted;
+}
+
+/*
+ * As Linux 6.19+: usemem (BAR4) is mapped only while COMMAND.MEMORY is set;
+ * clearing it zaps the mapping (SIGBUS), setting it maps the same memory
+ * again, and a DMA map of it fails meanwhile.  The region is not gated.
+ */
+static void case_usemem_decode_gating(void)
+{
+    struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
+    int c, g, d = open_device(&c, &g, GPU0, 100);
+    uint16_t on = 0x2, off = 0;
+    volatile uint64_t *p;
+
+    p = mmap(NULL, 1 * GIB, PROT_READ | PROT_WRITE, MAP_SHARED, d,
+             REGION(4));
+    CHECK(p != MAP_FAILED);
+    CHECK(!write_faults(p, 0x5a5a));
+    CHECK(pwrite(d, &off, 2, REGION(7) + 0x04) == 2);
+    CHECK(write_faults(p, 0xdead));
+    map.vaddr = (uintptr_t)p;
+    map.size = 1 * GIB;
+    CHECK(ioctl(c, VFIO_IOMMU_MAP_DMA, &map) < 0 && errno == EFAULT);
+    CHECK(pwrite(d, &on, 2, REGION(7) + 0x04) == 2);
+    CHECK(*p == 0x5a5a);
+    CHECK(ioctl(c, VFIO_IOMMU_MAP_DMA, &map) == 0);
 }
 
 static void case_coherent_mmap(void)
@@ -431,6 +483,8 @@ static const struct test_case cases[] = {
       "host=" GPU0 ",coherent=off" },
     { "config-space", case_config_space, "host=" GPU0 },
     { "bar0-ready", case_bar0_ready, "host=" GPU0 },
+    { "usemem-decode-gating", case_usemem_decode_gating,
+      "host=" GPU0 ",abi=bar,mem=3G" },
     { "coherent-mmap", case_coherent_mmap,
       "host=" GPU0 ",mem=128G,backing=%s/mem" },
     { "dma-counting", case_dma_counting, "host=" GPU0 ",backing=%s/mem" },
