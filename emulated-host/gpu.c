@@ -26,6 +26,7 @@
 #define DEFAULT_GROUP_BASE      100
 #define PCIE_CAP                0x40
 #define DVSEC_CAP               0x100
+#define PM_CAP                  0x80
 
 /*
  * Linux drivers/vfio/pci/nvgrace-gpu/main.c: usemem is rounded down to
@@ -120,12 +121,19 @@ static void gpu_init_config(struct emu_gpu *gpu)
 
     /* PCI Express capability v2, endpoint, FLR, x16 at 32 GT/s */
     cap[0x00] = 0x10;
+    cap[0x01] = PM_CAP;
     put16(cap + 0x02, 0x0002);
     put32(cap + 0x04, 1u << 28);
     put32(cap + 0x0c, 0x00000105);
     put16(cap + 0x12, 0x0105);
 
+    /* Power management v3, no soft reset from D3hot, in D0 */
+    c[PM_CAP] = 0x01;
+    put16(c + PM_CAP + 0x02, 0x0003);
+    put16(c + PM_CAP + EMU_PM_CTRL, 0x0008);
+
     put16(w + 0x04, 0x0407);            /* I/O, memory, master, INTx off */
+    put16(w + PM_CAP + EMU_PM_CTRL, EMU_PM_STATE_MASK);
     w[0x0c] = w[0x0d] = w[0x3c] = 0xff;
     put32(w + 0x10, (uint32_t)~(EMU_BAR0_SIZE - 1) & ~0xfu);
     put32(w + 0x14, 0xffffffff);
@@ -537,13 +545,15 @@ unsigned emu_num_regions(const struct emu_gpu *gpu)
 
 /*
  * Linux 6.19+ maps nvgrace-gpu's usemem (the fake BAR4) on fault, and only
- * while the virtual COMMAND.MEMORY is set; clearing it zaps the mapping.
- * The device-specific region is not gated.
+ * while the virtual COMMAND.MEMORY is set and the GPU is not in D3hot;
+ * either change zaps the mapping.  The device-specific region is not gated.
  */
 bool emu_gpu_usemem_gated(const struct emu_gpu *gpu)
 {
     return gpu->upstream_bar &&
-           !(gpu->config[0x04] & EMU_COMMAND_MEMORY);
+           (!(gpu->config[0x04] & EMU_COMMAND_MEMORY) ||
+            (gpu->config[PM_CAP + EMU_PM_CTRL] & EMU_PM_STATE_MASK) ==
+            EMU_PM_D3HOT);
 }
 
 /* The region that holds the GPU memory QEMU maps. */

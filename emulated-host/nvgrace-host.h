@@ -39,8 +39,11 @@
 #define EMU_BAR0_C2C_READY  0x1498
 #define EMU_BAR0_HBM_READY  0x200bc
 
-/* PCI_COMMAND's memory decode bit */
+/* PCI_COMMAND's memory decode bit; the power state in PM control */
 #define EMU_COMMAND_MEMORY  0x2
+#define EMU_PM_CTRL         0x4
+#define EMU_PM_STATE_MASK   0x3
+#define EMU_PM_D3HOT        0x3
 
 struct emu_mmap {
     void *addr;

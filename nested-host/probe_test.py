@@ -38,6 +38,9 @@ for _mode in ("type1", "iommufd"):
         (_mode, "touch-decode-on"): "ok",
         (_mode, "touch-decode-off"): "SIGBUS",
         (_mode, "touch-decode-on-again"): "ok",
+        # ... and only while the GPU is not in D3hot (item 1).
+        (_mode, "touch-d3hot"): "SIGBUS",
+        (_mode, "touch-d0-again"): "ok",
         # VM_PFNMAP: get_user_pages refuses it (item 5).
         (_mode, "o-direct-read"): "EFAULT",
         # Only BARs with a claimed resource can be exported; the GPU that

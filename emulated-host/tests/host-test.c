@@ -238,15 +238,16 @@ static bool write_faults(volatile uint64_t *p, uint64_t v)
 }
 
 /*
- * As Linux 6.19+: usemem (BAR4) is mapped only while COMMAND.MEMORY is set;
- * clearing it zaps the mapping (SIGBUS), setting it maps the same memory
- * again, and a DMA map of it fails meanwhile.  The region is not gated.
+ * As Linux 6.19+: usemem (BAR4) is mapped only while COMMAND.MEMORY is set
+ * and the GPU is not in D3hot; clearing it zaps the mapping (SIGBUS),
+ * setting it maps the same memory again, and a DMA map of it fails
+ * meanwhile.  The region is not gated.
  */
 static void case_usemem_decode_gating(void)
 {
     struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
     int c, g, d = open_device(&c, &g, GPU0, 100);
-    uint16_t on = 0x2, off = 0;
+    uint16_t on = 0x2, off = 0, pm, d3hot = 0x3, d0 = 0;
     volatile uint64_t *p;
 
     p = mmap(NULL, 1 * GIB, PROT_READ | PROT_WRITE, MAP_SHARED, d,
@@ -261,6 +262,13 @@ static void case_usemem_decode_gating(void)
     CHECK(pwrite(d, &on, 2, REGION(7) + 0x04) == 2);
     CHECK(*p == 0x5a5a);
     CHECK(ioctl(c, VFIO_IOMMU_MAP_DMA, &map) == 0);
+
+    /* D3hot (the PM capability at 0x80) gates it as well. */
+    CHECK(pread(d, &pm, 2, REGION(7) + 0x80) == 2 && (pm & 0xff) == 0x01);
+    CHECK(pwrite(d, &d3hot, 2, REGION(7) + 0x84) == 2);
+    CHECK(write_faults(p, 0xdead));
+    CHECK(pwrite(d, &d0, 2, REGION(7) + 0x84) == 2);
+    CHECK(*p == 0x5a5a);
 }
 
 static void case_coherent_mmap(void)
