@@ -21,8 +21,22 @@
 #include "nvgrace-host.h"
 
 #define PCI_VENDOR_ID_NVIDIA    0x10de
-#define GH200_DEVICE_ID         0x2342
-#define GB200_DEVICE_ID         0x2941
+/*
+ * nvgrace-gpu's device ids: Grace Hopper, and Grace Blackwell, which has
+ * the DVSEC that says it has no MIG hardware bug (and so no resmem).
+ * model= names the first id of each; device-id= takes any of them.
+ */
+static const struct emu_model {
+    const char *name;
+    uint16_t device_id;
+    bool blackwell;
+} models[] = {
+    { "gh200", 0x2342, false },
+    { NULL, 0x2345, false },
+    { NULL, 0x2348, false },
+    { "gb200", 0x2941, true },
+    { "gb300", 0x31c2, true },
+};
 #define DEFAULT_GROUP_BASE      100
 #define PCIE_CAP                0x40
 #define DVSEC_CAP               0x100
@@ -83,6 +97,24 @@ static int parse_size(const char *s, uint64_t *out)
     return 0;
 }
 
+/* A model's name, or with @by_id a device id: the GPU's id and family. */
+static bool parse_model(const char *val, bool by_id, struct emu_gpu *gpu)
+{
+    char *end;
+    unsigned long id = strtoul(val, &end, 16);
+    size_t i;
+
+    for (i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
+        if (by_id ? *val && !*end && id == models[i].device_id
+                  : models[i].name && !strcmp(val, models[i].name)) {
+            gpu->device_id = models[i].device_id;
+            gpu->blackwell = models[i].blackwell;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* A PCI address the way `-device vfio-pci,host=` takes it, domain required. */
 static int parse_host(const char *s, char *out, size_t outlen)
 {
@@ -141,7 +173,7 @@ static void gpu_init_config(struct emu_gpu *gpu)
     put16(w + PCIE_CAP + 0x10, 0xffff); /* link control */
     put16(w + PCIE_CAP + 0x28, 0xffff); /* device control 2 */
 
-    if (gpu->device_id == GB200_DEVICE_ID) {
+    if (gpu->blackwell) {
         /* DVSEC: vendor NVIDIA, id 3, MIG with cached resmem supported */
         put32(c + DVSEC_CAP, 0x23 | 1u << 16);
         put32(c + DVSEC_CAP + 4, PCI_VENDOR_ID_NVIDIA | 0xcu << 20);
@@ -165,7 +197,7 @@ static uint64_t pow2_roundup(uint64_t v)
 static int gpu_init_upstream_bars(struct emu_gpu *gpu, char *err,
                                   size_t errlen)
 {
-    bool mig_hw_bug = gpu->device_id != GB200_DEVICE_ID;
+    bool mig_hw_bug = !gpu->blackwell;
     uint64_t resmem = mig_hw_bug ? RESMEM_SIZE : 0;
 
     if (gpu->mem_size <= resmem) {
@@ -284,7 +316,7 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
     memset(gpu, 0, sizeof(*gpu));
     gpu->index = emu.nr_gpus;
     gpu->group = DEFAULT_GROUP_BASE + emu.nr_gpus;
-    gpu->device_id = GH200_DEVICE_ID;
+    gpu->device_id = models[0].device_id;
     gpu->mem_size = 1ULL << 30;
     gpu->coherent_region = true;
     gpu->mem_fd = gpu->bar0_fd = gpu->decode_off_fd = -1;
@@ -304,12 +336,16 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
                 return -1;
             }
         } else if (!strcmp(tok, "model")) {
-            if (!strcmp(val, "gh200")) {
-                gpu->device_id = GH200_DEVICE_ID;
-            } else if (!strcmp(val, "gb200")) {
-                gpu->device_id = GB200_DEVICE_ID;
-            } else {
-                snprintf(err, errlen, "model=%s: expected gh200 or gb200", val);
+            if (!parse_model(val, false, gpu)) {
+                snprintf(err, errlen, "model=%s: expected gh200, gb200 or "
+                         "gb300", val);
+                return -1;
+            }
+        } else if (!strcmp(tok, "device-id")) {
+            if (!parse_model(val, true, gpu)) {
+                snprintf(err, errlen, "device-id=%s: expected one of "
+                         "nvgrace-gpu's: 0x2342, 0x2345, 0x2348, 0x2941, "
+                         "0x31c2", val);
                 return -1;
             }
         } else if (!strcmp(tok, "mem")) {
@@ -364,8 +400,9 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
                 return -1;
             }
         } else {
-            snprintf(err, errlen, "unknown key '%s' (host, model, mem, "
-                     "abi, bar-fault, fault, coherent, backing, group)", tok);
+            snprintf(err, errlen, "unknown key '%s' (host, model, "
+                     "device-id, mem, abi, bar-fault, fault, coherent, "
+                     "backing, group)", tok);
             return -1;
         }
     }

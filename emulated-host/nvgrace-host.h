@@ -59,6 +59,7 @@ struct emu_gpu {
     char sysfs[64];         /* /sys/bus/pci/devices/<host> */
     int group;              /* IOMMU group number */
     uint16_t device_id;
+    bool blackwell;         /* no MIG hardware bug: no resmem, DVSEC */
     bool coherent_region;   /* expose the coherent-memory region */
     uint64_t mem_size;      /* coherent memory size */
     /*

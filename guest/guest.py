@@ -43,6 +43,7 @@ class Gpu:
     root_port: bool = True      # behind a pcie-root-port, at devfn 0
     memaddr: int = None
     model: str = "gh200"
+    device_id: str = None       # another of the model's device ids
     abi: str = "region"         # the emulated host's: region, or bar
     backing: str = None         # set by Guest.boot()
 
@@ -129,8 +130,9 @@ class Guest:
         return cmd + ["-append", append] + list(extra)
 
     def host_spec(self, gpus):
-        return ";".join("host=%s,model=%s,mem=%s,abi=%s,backing=%s" %
-                        (g.host, g.model, g.mem, g.abi, g.backing)
+        return ";".join("host=%s,model=%s,mem=%s,abi=%s,backing=%s%s" %
+                        (g.host, g.model, g.mem, g.abi, g.backing,
+                         ",device-id=" + g.device_id if g.device_id else "")
                         for g in gpus)
 
     def initrd(self, script, name="initrd", files=None):

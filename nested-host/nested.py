@@ -49,11 +49,12 @@ class NestedHost(guest.Guest):
         self.kernel_args = ("vfio_iommu_type1.allow_unsafe_interrupts=1 "
                             "iommufd.allow_unsafe_interrupts=1")
 
-    def gpu(self, model="gh200", mem="4G"):
+    def gpu(self, model="gh200", mem="4G", device_id=None):
         """The GPU as L1's nvgrace-gpu expects it: its memory described by
         the _DSD (driver-managed), one node.  A GH200 needs 4 GiB or more:
         L1's driver carves 1 GiB of resmem out of what it is given."""
-        return Gpu(model=model, mem=mem, abi="bar", node=1, node_count=1)
+        return Gpu(model=model, mem=mem, abi="bar", node=1, node_count=1,
+                   device_id=device_id)
 
     def run(self, script, gpus=None, files=None, ram=2 * GiB, timeout=600):
         """Boot L1 through edk2 (ACPI) and run @script; (rc, output)."""

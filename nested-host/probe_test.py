@@ -25,6 +25,12 @@ import nested  # noqa: E402
 
 BUILD = None
 HOST_GPU = "0009:01:00.0"
+# The GPUs probed, each in a boot of its own: a Grace Hopper with one of
+# its other device ids, and a Grace Blackwell (GB300: no resmem).
+GPUS = {
+    "gh200-2348": dict(model="gh200", device_id="0x2348", mem="4G"),
+    "gb300": dict(model="gb300", mem="3G"),
+}
 
 # What Linux 7.3 does, per access path and probe: real-hosts.md items 1,
 # 2, 4, 5 and 6, and what the nested host showed where they are silent.
@@ -81,7 +87,7 @@ def parse(text):
             for m in PROBE_LINE.finditer(text)}
 
 
-def run_probes_nested():
+def run_probes_nested(gpu):
     """Both access paths in one boot of L1: {mode: {probe: outcome}}."""
     host = nested.NestedHost(BUILD)
     try:
@@ -93,22 +99,27 @@ for mode in type1 iommufd; do
     /bin/vfio-probe $mode $GPU /dev/vda 2>&1 || echo "vfio-probe: exit $?"
 done
 """
-        rc, out = host.run(script, files={"bin/vfio-probe": probe})
+        rc, out = host.run(script, gpus=[host.gpu(**GPUS[gpu])],
+                           files={"bin/vfio-probe": probe})
     finally:
         host.close()
-    print("L1 (Linux 7.3, nested):\n" + out)
+    print("L1 (Linux 7.3, nested), %s:\n%s" % (gpu, out))
     if rc != 0:
         raise AssertionError("L1's test script failed (rc %d)" % rc)
     return split_modes(out)
 
 
-def run_probes_emulated():
+def run_probes_emulated(gpu):
     """The same probes on the emulated host (type1 and iommufd)."""
     build = os.path.abspath(BUILD)
+    g = GPUS[gpu]
+    spec = "host=%s,model=%s,mem=%s,abi=bar" % (HOST_GPU, g["model"], g["mem"])
+    if g.get("device_id"):
+        spec += ",device-id=" + g["device_id"]
     env = dict(os.environ,
                LD_PRELOAD=os.path.join(build, "emulated-host",
                                        "libnvgrace-host.so"),
-               NVGRACE_HOST="host=%s,model=gh200,mem=4G,abi=bar" % HOST_GPU)
+               NVGRACE_HOST=spec)
     out = ""
     with tempfile.TemporaryDirectory(prefix="nvgrace-probe-") as tmp:
         disk = os.path.join(tmp, "disk.img")
@@ -119,7 +130,7 @@ def run_probes_emulated():
                 [os.path.join(build, "nested", "vfio-probe"), mode, HOST_GPU,
                  disk], env=env, capture_output=True, text=True, timeout=120)
             out += "== %s\n%s%s" % (mode, res.stdout, res.stderr)
-    print("emulated host:\n" + out)
+    print("emulated host, %s:\n%s" % (gpu, out))
     return split_modes(out)
 
 
@@ -132,16 +143,18 @@ def split_modes(text):
 
 
 class Probes(unittest.TestCase):
+    """Linux 7.3 against the emulated host, for one GPU of GPUS."""
+    GPU = None
     real = emulated = None
 
     @classmethod
     def setUpClass(cls):
-        cls.real = run_probes_nested()
-        cls.emulated = run_probes_emulated()
+        cls.real = run_probes_nested(cls.GPU)
+        cls.emulated = run_probes_emulated(cls.GPU)
         rows = sorted({(m, p) for side in (cls.real, cls.emulated)
                        for m in side for p in side[m]})
-        print("%-8s %-24s %-14s %-14s" % ("path", "probe", "Linux 7.3",
-                                          "emulated"))
+        print("%s:\n%-8s %-24s %-14s %-14s" % (cls.GPU, "path", "probe",
+                                               "Linux 7.3", "emulated"))
         for mode, probe in rows:
             r = cls.real.get(mode, {}).get(probe, "-")
             e = cls.emulated.get(mode, {}).get(probe, "-")
@@ -154,7 +167,7 @@ class Probes(unittest.TestCase):
                 self.assertEqual(self.real.get(mode, {}).get(probe), outcome)
 
 
-def add_row_tests():
+def add_row_tests(cls):
     """One test per documented row: the emulated host does what Linux 7.3
     does; rows in GAPS are expected failures."""
     for (mode, probe) in LINUX_7_3:
@@ -167,10 +180,15 @@ def add_row_tests():
         if (mode, probe) in GAPS:
             check = unittest.expectedFailure(check)
         name = "test_emulated_%s_%s" % (mode, probe.replace("-", "_"))
-        setattr(Probes, name, check)
+        setattr(cls, name, check)
 
 
-add_row_tests()
+for _gpu in GPUS:
+    _cls = type("Probes_" + _gpu.replace("-", "_"), (Probes,), {"GPU": _gpu})
+    add_row_tests(_cls)
+    globals()[_cls.__name__] = _cls
+del Probes, _cls, _gpu
+
 
 if __name__ == "__main__":
     BUILD = sys.argv[1]

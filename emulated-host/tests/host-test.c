@@ -472,6 +472,30 @@ static void case_upstream_bar_gb200(void)
     CHECK((dvsec[2] & 0xffff) == 3 && (dvsec[2] >> 16) == 1);
 }
 
+/*
+ * nvgrace-gpu's other device ids: a Hopper variant keeps resmem (BAR2),
+ * a GB300 is Blackwell: all of its memory is usemem, with no 512 MiB
+ * rounding.
+ */
+static void case_device_ids(void)
+{
+    uint16_t ids[2];
+    uint64_t size, real;
+    int c, g, d = open_device(&c, &g, GPU0, 100);
+    int d1 = open_device(&c, &g, GPU1, 101);
+
+    CHECK(pread(d, ids, sizeof(ids), REGION(7)) == sizeof(ids));
+    CHECK(ids[0] == 0x10de && ids[1] == 0x2348);
+    bar_info(d, 2, &size, &real);
+    CHECK(size == 1 * GIB && real == 1 * GIB);
+    CHECK(pread(d1, ids, sizeof(ids), REGION(7)) == sizeof(ids));
+    CHECK(ids[0] == 0x10de && ids[1] == 0x31c2);
+    bar_info(d1, 2, &size, &real);
+    CHECK(size == 0);
+    bar_info(d1, 4, &size, &real);
+    CHECK(size == 4 * GIB && real == 2 * GIB + 256 * (1 << 20));
+}
+
 struct test_case {
     const char *name;
     void (*fn)(void);
@@ -487,6 +511,9 @@ static const struct test_case cases[] = {
       "host=" GPU0 ",abi=bar,mem=98560M,backing=%s/mem" },
     { "upstream-bar-gb200", case_upstream_bar_gb200,
       "host=" GPU0 ",abi=bar,model=gb200,mem=186G" },
+    { "device-ids", case_device_ids,
+      "host=" GPU0 ",abi=bar,device-id=0x2348,mem=3G;host=" GPU1
+      ",abi=bar,model=gb300,mem=2304M" },
     { "no-coherent-region", case_no_coherent_region,
       "host=" GPU0 ",coherent=off" },
     { "config-space", case_config_space, "host=" GPU0 },
