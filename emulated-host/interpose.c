@@ -22,6 +22,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "nvgrace-host.h"
@@ -43,6 +44,8 @@ static int (*real_lstat)(const char *, struct stat *);
 static ssize_t (*real_readlink)(const char *, char *, size_t);
 ssize_t (*real_pread)(int, void *, size_t, off_t);
 ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
+static ssize_t (*real_preadv)(int, const struct iovec *, int, off_t);
+static ssize_t (*real_pwritev)(int, const struct iovec *, int, off_t);
 
 static void *next_symbol(const char *name)
 {
@@ -70,6 +73,8 @@ static void resolve(void)
     real_readlink = next_symbol("readlink");
     real_pread = next_symbol("pread");
     real_pwrite = next_symbol("pwrite");
+    real_preadv = next_symbol("preadv");
+    real_pwritev = next_symbol("pwritev");
     __atomic_store_n(&real_open, next_symbol("open"), __ATOMIC_RELEASE);
 }
 
@@ -405,8 +410,9 @@ static int update_memory_maps(struct emu_gpu *gpu, bool was_gated)
     for (i = 0; i < EMU_MAX_MMAPS; i++) {
         struct emu_mmap *m = &gpu->coherent_mmaps[i];
 
-        if (m->len && map_memory(gpu, m->addr, m->len, m->prot,
-                                 MAP_SHARED | MAP_FIXED, m->off) == MAP_FAILED) {
+        if (m->len &&
+            map_memory(gpu, m->addr, m->len, m->prot, MAP_SHARED | MAP_FIXED,
+                       m->off) == MAP_FAILED) {
             return -errno;
         }
     }
@@ -472,12 +478,52 @@ static ssize_t device_rw(struct emu_gpu *gpu, void *buf, size_t len,
     return (ssize_t)len < 0 ? -errno : (ssize_t)len + done;
 }
 
+/*
+ * The real usemem is VM_PFNMAP: get_user_pages refuses it, so O_DIRECT I/O
+ * to or from it fails with EFAULT.  The model's usemem has struct pages,
+ * so it refuses such I/O itself, on the calls QEMU's block layer makes
+ * with aio=threads (pread, pwrite, preadv, pwritev); not io_submit or
+ * io_uring, which this QEMU build does not use.
+ */
+static bool pins_usemem(int fd, const struct iovec *iov, int iovcnt)
+{
+    bool hit = false;
+    unsigned g, m;
+    int i, flags;
+
+    if (!active) {
+        return false;
+    }
+    pthread_mutex_lock(&lock);
+    for (g = 0; g < emu.nr_gpus; g++) {
+        for (m = 0; m < EMU_MAX_MMAPS && emu.gpus[g].upstream_bar; m++) {
+            const struct emu_mmap *map = &emu.gpus[g].coherent_mmaps[m];
+            uintptr_t a = (uintptr_t)map->addr;
+
+            for (i = 0; i < iovcnt && map->len; i++) {
+                uintptr_t b = (uintptr_t)iov[i].iov_base;
+
+                hit |= iov[i].iov_len && b < a + map->len &&
+                       a < b + iov[i].iov_len;
+            }
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    flags = hit ? fcntl(fd, F_GETFL) : 0;
+    return flags > 0 && (flags & O_DIRECT);
+}
+
 static ssize_t rw_common(int fd, void *buf, size_t len, off_t off, bool write)
 {
     struct emu_file *f = emu_file_get(fd);
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
     ssize_t ret;
 
     if (!f || f->kind != EMU_FILE_DEVICE) {
+        if (pins_usemem(fd, &iov, 1)) {
+            errno = EFAULT;
+            return -1;
+        }
         return write ? real_pwrite(fd, buf, len, off) :
                        real_pread(fd, buf, len, off);
     }
@@ -515,6 +561,44 @@ EXPORT ssize_t emu_pwrite64(int fd, const void *buf, size_t len, off_t off)
 EXPORT ssize_t emu_pwrite64(int fd, const void *buf, size_t len, off_t off)
 {
     return pwrite(fd, buf, len, off);
+}
+
+static ssize_t rwv_common(int fd, const struct iovec *iov, int iovcnt,
+                          off_t off, bool write)
+{
+    resolve();
+    if (pins_usemem(fd, iov, iovcnt)) {
+        errno = EFAULT;
+        return -1;
+    }
+    return write ? real_pwritev(fd, iov, iovcnt, off) :
+                   real_preadv(fd, iov, iovcnt, off);
+}
+
+EXPORT ssize_t preadv(int fd, const struct iovec *iov, int iovcnt, off_t off)
+{
+    return rwv_common(fd, iov, iovcnt, off, false);
+}
+
+EXPORT ssize_t emu_preadv64(int fd, const struct iovec *iov, int iovcnt,
+                            off_t off) __asm__("preadv64");
+EXPORT ssize_t emu_preadv64(int fd, const struct iovec *iov, int iovcnt,
+                            off_t off)
+{
+    return preadv(fd, iov, iovcnt, off);
+}
+
+EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t off)
+{
+    return rwv_common(fd, iov, iovcnt, off, true);
+}
+
+EXPORT ssize_t emu_pwritev64(int fd, const struct iovec *iov, int iovcnt,
+                             off_t off) __asm__("pwritev64");
+EXPORT ssize_t emu_pwritev64(int fd, const struct iovec *iov, int iovcnt,
+                             off_t off)
+{
+    return pwritev(fd, iov, iovcnt, off);
 }
 
 static void *device_mmap(struct emu_gpu *gpu, void *addr, size_t len,

@@ -65,13 +65,10 @@ for _mode in ("type1", "iommufd"):
 LINUX_7_3[("type1", "dma-map-by-address")] = "ok"
 LINUX_7_3[("iommufd", "dma-map-by-address")] = "EFAULT"
 
-NO_PFNMAP = ("emulated host: usemem without struct pages, so that "
-             "get_user_pages refuses it (issue 14, part 3)")
 NO_IOMMUFD = ("emulated host: /dev/iommu and /dev/vfio/devices/vfioN "
               "(issue 14, part 3)")
 # Rows where the emulated host differs from Linux 7.3, and what fixes each.
 GAPS = {
-    ("type1", "o-direct-read"): NO_PFNMAP,
     ("type1", "dma-buf-export"):
         "emulated host: VFIO_DEVICE_FEATURE_DMA_BUF (issue 14, part 3)",
 }

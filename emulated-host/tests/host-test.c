@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/vfio.h>
@@ -271,6 +272,31 @@ static void case_usemem_decode_gating(void)
     CHECK(*p == 0x5a5a);
 }
 
+/*
+ * As Linux: usemem (BAR4) is VM_PFNMAP, so O_DIRECT I/O into it fails with
+ * EFAULT (get_user_pages refuses it); buffered I/O copies and works.
+ */
+static void case_usemem_not_pinnable(void)
+{
+    int c, g, d = open_device(&c, &g, GPU0, 100);
+    int buffered = open(path_in_dir("mem"), O_RDONLY);
+    int direct = open(path_in_dir("mem"), O_RDONLY | O_DIRECT);
+    struct iovec iov;
+    void *p, *ram;
+
+    CHECK(buffered >= 0 && direct >= 0);
+    p = mmap(NULL, 1 * GIB, PROT_READ | PROT_WRITE, MAP_SHARED, d,
+             REGION(4));
+    CHECK(p != MAP_FAILED);
+    CHECK(pread(direct, p, 4096, 0) < 0 && errno == EFAULT);
+    iov = (struct iovec) { .iov_base = (char *)p + 8192, .iov_len = 4096 };
+    CHECK(preadv(direct, &iov, 1, 0) < 0 && errno == EFAULT);
+    CHECK(pread(buffered, p, 4096, 0) == 4096);
+    CHECK(posix_memalign(&ram, 4096, 4096) == 0);
+    CHECK(pread(direct, ram, 4096, 0) == 4096);
+    free(ram);
+}
+
 static void case_coherent_mmap(void)
 {
     const uint64_t size = 128 * GIB;
@@ -511,6 +537,8 @@ static const struct test_case cases[] = {
       "host=" GPU0 ",abi=bar,mem=98560M,backing=%s/mem" },
     { "upstream-bar-gb200", case_upstream_bar_gb200,
       "host=" GPU0 ",abi=bar,model=gb200,mem=186G" },
+    { "usemem-not-pinnable", case_usemem_not_pinnable,
+      "host=" GPU0 ",abi=bar,mem=3G,backing=%s/mem" },
     { "device-ids", case_device_ids,
       "host=" GPU0 ",abi=bar,device-id=0x2348,mem=3G;host=" GPU1
       ",abi=bar,model=gb300,mem=2304M" },
