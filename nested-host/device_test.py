@@ -2,14 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """vfio-pci-nvgrace on the real Linux 7.3 nvgrace-gpu: this project's QEMU,
 built for arm64, runs in the nested host (L1) with the GPU that L1's stock
-nvgrace-gpu drives, and its monitor reads the GPU memory it maps as guest
-RAM before the guest runs and after system resets.
+nvgrace-gpu drives.
 
-device_test.py BUILD [TEST...].  Linux 7.3 maps that memory only while the
-GPU's COMMAND.MEMORY is set, and QEMU's vfio-pci writes COMMAND = 0 at
-every reset, the one at start-up included: the device holds the bit on
-the host (vfio_pci_hold_host_config) so that the reads succeed.  Without
-that, the first read dies with SIGBUS ("Bus error").
+device_test.py BUILD [TEST...].  Linux 7.3 maps the GPU memory only while
+the GPU's COMMAND.MEMORY is set and it is not in D3, and QEMU's vfio-pci
+writes COMMAND = 0 at every reset, the one at start-up included: the
+device holds both on the host (vfio_pci_hold_host_config) and emulates
+the guest's view.  Two QEMU runs in one boot of L1 show it:
+  qmp    the monitor reads the GPU memory before the guest runs and after
+         system resets (without the hold, the first read dies with "Bus
+         error");
+  qtest  the guest, played by qtest, writes a pattern into the memory,
+         clears the GPU's memory decode and asks for D3hot through its
+         config space, and reads and writes the memory meanwhile; L0 then
+         finds the pattern in the GPU's backing file.
 """
 
 import json
@@ -27,32 +33,77 @@ GiB = 1 << 30
 # of RAM.  L1's nvgrace-gpu shows 2 GiB of usemem: L0 gives L1 the 4 GiB
 # GPU's usemem (3 GiB: the GH200 keeps 1 GiB of resmem) as the memory the
 # _DSD describes, and L1's driver, seeing a GH200, keeps 1 GiB of that.
+# usemem starts L0's memory, so guest address MEMADDR + n is byte n of
+# the backing file.
 MEMADDR = 0x80000000
 USEMEM = 2 * GiB
 # Each system reset writes COMMAND = 0 and resets the GPU again.
 RESETS = 3
+PATTERN = (0x5a5a0001cafe0001, 0x5a5a0002cafe0002)
+
+QEMU = r"""qemu-system-aarch64 -M virt -nodefaults -display none \
+    -m 1G,maxmem=8G -object memory-backend-ram,id=m0,size=1G \
+    -numa node,nodeid=0,memdev=m0 -numa node,nodeid=1 \
+    -device pcie-root-port,id=rp1,chassis=1,addr=01.0 \
+    -device vfio-pci-nvgrace,host=$GPU,bus=rp1,id=gpu0,node=1,node-count=1,memaddr=0x%x""" % MEMADDR
 
 # QMP on stdio: no echo to filter, one JSON reply per line.
+XP = ('{"execute": "human-monitor-command", '
+      '"arguments": {"command-line": "xp /2gx 0x%x"}}\n' % MEMADDR)
+QMP_COMMANDS = ('{"execute": "qmp_capabilities"}\n'
+                '{"execute": "query-memory-devices"}\n' + XP +
+                RESETS * ('{"execute": "system_reset"}\n' + XP) +
+                '{"execute": "quit"}\n')
+
+# The GPU's config space in virt's ECAM, once the root port at 00:01.0
+# has bus 1 behind it; its PM capability is at 0x80.
+ECAM = 0x4010000000
+ROOT_PORT = ECAM + (0x08 << 12)
+GPU_CFG = ECAM + (1 << 20)
+QTEST_COMMANDS = [
+    "writeq 0x%x 0x%x" % (MEMADDR, PATTERN[0]),
+    "writeb 0x%x 1" % (ROOT_PORT + 0x19),      # secondary bus
+    "writeb 0x%x 1" % (ROOT_PORT + 0x1a),      # subordinate bus
+    "readw 0x%x" % GPU_CFG,                    # vendor: NVIDIA
+    "writew 0x%x 0x6" % (GPU_CFG + 0x4),       # memory decode, master on
+    "writew 0x%x 0x0" % (GPU_CFG + 0x4),       # ... and off
+    "readw 0x%x" % (GPU_CFG + 0x4),            # the guest's own view
+    "readq 0x%x" % MEMADDR,
+    "readb 0x%x" % (GPU_CFG + 0x80),           # PM capability
+    "writew 0x%x 0x3" % (GPU_CFG + 0x84),      # D3hot
+    "readw 0x%x" % (GPU_CFG + 0x84),
+    "readq 0x%x" % MEMADDR,
+    "writeq 0x%x 0x%x" % (MEMADDR + 8, PATTERN[1]),
+    "writew 0x%x 0x0" % (GPU_CFG + 0x84),      # D0
+]
+
+# qtest answers each command with one line; QEMU does not exit at the end
+# of its input, so it is stopped once every answer is in (bounded).
 L1_SCRIPT = nested.BIND_NVGRACE + r"""
-echo "== qemu"
-qemu-system-aarch64 -M virt -cpu max -nodefaults -display none -S \
-    -m 1G,maxmem=8G -object memory-backend-ram,id=m0,size=1G \
-    -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1 \
-    -device pcie-root-port,id=rp1,chassis=1 \
-    -device vfio-pci-nvgrace,host=$GPU,bus=rp1,id=gpu0,node=1,node-count=1,memaddr=0x%x \
+echo "== qmp"
+%(qemu)s -S -cpu max \
     -trace vfio_pci_write_config -trace 'vfio_pci_reset*' \
     -qmp stdio <<EOF 2>&1 || echo "qemu: exit status $?"
-{"execute": "qmp_capabilities"}
-{"execute": "query-memory-devices"}
-%s{"execute": "quit"}
+%(qmp)sEOF
+echo "== qtest"
+mkfifo /tmp/qtest-in
+%(qemu)s -accel qtest -qtest stdio </tmp/qtest-in >/tmp/qtest-out 2>&1 &
+qemu=$!
+cat >/tmp/qtest-in <<EOF
+%(qtest)s
 EOF
+n=0
+while [ "$(grep -c '^OK\|^FAIL\|^ERR' /tmp/qtest-out)" -lt %(count)d ] &&
+      kill -0 $qemu 2>/dev/null && [ $n -lt 600 ]; do
+    sleep 0.1
+    n=$((n + 1))
+done
+kill $qemu 2>/dev/null
+wait $qemu
+cat /tmp/qtest-out
 echo "== end"
-""" % (MEMADDR, ("""{"execute": "human-monitor-command",
- "arguments": {"command-line": "xp /2gx 0x%x"}}
-""" % MEMADDR) + RESETS * ("""{"execute": "system_reset"}
-{"execute": "human-monitor-command",
- "arguments": {"command-line": "xp /2gx 0x%x"}}
-""" % MEMADDR))
+""" % {"qemu": QEMU, "qmp": QMP_COMMANDS,
+       "qtest": "\n".join(QTEST_COMMANDS), "count": len(QTEST_COMMANDS)}
 
 
 def replies(text):
@@ -67,7 +118,8 @@ def replies(text):
 
 
 class DeviceOnLinux73(unittest.TestCase):
-    out = None
+    qmp = qtest = None
+    backing = b""
 
     @classmethod
     def setUpClass(cls):
@@ -80,18 +132,23 @@ class DeviceOnLinux73(unittest.TestCase):
                     path = os.path.join(top, name)
                     with open(path, "rb") as f:
                         files[os.path.relpath(path, root)] = f.read()
-            rc, out = host.run(L1_SCRIPT, files=files)
+            gpu = host.gpu()
+            rc, out = host.run(L1_SCRIPT, gpus=[gpu], files=files)
+            with open(gpu.backing, "rb") as f:
+                cls.backing = f.read(16)
         finally:
             host.close()
         print("L1 (Linux 7.3, nested):\n" + out)
         if rc != 0:
             raise AssertionError("L1's test script failed (rc %d)" % rc)
-        cls.out = out[out.index("== qemu"):]
+        cls.qmp = out[out.index("== qmp"):out.index("== qtest")]
+        cls.qtest = [line for line in out[out.index("== qtest"):].splitlines()
+                     if re.match(r"(OK|FAIL|ERR)", line)]
 
     def test_realizes_on_nvgrace_gpu(self):
         """QEMU starts on L1's nvgrace-gpu and maps usemem at memaddr."""
-        got = replies(self.out)
-        self.assertGreaterEqual(len(got), 2, self.out)
+        got = replies(self.qmp)
+        self.assertGreaterEqual(len(got), 2, self.qmp)
         devices = got[1]["return"]
         self.assertEqual([d["type"] for d in devices], ["vfio-pci-nvgrace"])
         self.assertEqual(devices[0]["data"]["memaddr"], MEMADDR)
@@ -101,23 +158,48 @@ class DeviceOnLinux73(unittest.TestCase):
         """What the device must withstand: before the guest runs, vfio-pci
         writes COMMAND = 0 to the GPU and resets it."""
         m = re.search(r"vfio_pci_write_config \(?[^\n]*@0x4, 0x0[, )]"
-                      r".*\n.*vfio_pci_reset", self.out, re.S)
-        self.assertIsNotNone(m, "no COMMAND = 0 then reset in:\n" + self.out)
+                      r".*\n.*vfio_pci_reset", self.qmp, re.S)
+        self.assertIsNotNone(m, "no COMMAND = 0 then reset in:\n" + self.qmp)
 
     def test_reads_gpu_memory_before_the_guest_runs_and_after_resets(self):
-        """The memory stays mapped: the device holds the host's decode on
-        through QEMU's resets (on Linux 7.3 the first read dies with "Bus
-        error" otherwise)."""
-        self.assertNotIn("qemu: exit status", self.out)
-        got = replies(self.out)
+        """The memory stays mapped through QEMU's resets."""
+        self.assertNotIn("qemu: exit status", self.qmp)
+        got = replies(self.qmp)
         # capabilities, memory devices, a read, then a reset and a read
         # each time, quit
-        self.assertEqual(len(got), 4 + 2 * RESETS, self.out)
+        self.assertEqual(len(got), 4 + 2 * RESETS, self.qmp)
         reads = [got[2]] + [got[4 + 2 * i] for i in range(RESETS)]
         for reply in reads:
             self.assertRegex(reply["return"],
                              r"^%016x: 0x[0-9a-f]{16} 0x[0-9a-f]{16}" %
                              MEMADDR)
+
+    def test_guest_decode_and_power_writes_keep_the_memory(self):
+        """The guest clears decode and asks for D3hot; it reads back what
+        it wrote, and its RAM on the GPU stays readable and writable."""
+        self.assertEqual(len(self.qtest), len(QTEST_COMMANDS), self.qtest)
+        self.assertTrue(all(r.startswith("OK") for r in self.qtest),
+                        self.qtest)
+        # what each read must give, and of which bits
+        expected = {
+            "readw 0x%x" % GPU_CFG: (0x10de, 0xffff),
+            "readw 0x%x" % (GPU_CFG + 0x4): (0, 0x2),        # decode off
+            "readb 0x%x" % (GPU_CFG + 0x80): (0x01, 0xff),   # PM cap id
+            "readw 0x%x" % (GPU_CFG + 0x84): (0x3, 0x3),     # D3hot
+            "readq 0x%x" % MEMADDR: (PATTERN[0], (1 << 64) - 1),
+        }
+        for command, answer in zip(QTEST_COMMANDS, self.qtest):
+            if command in expected:
+                value, mask = expected[command]
+                self.assertEqual(int(answer.split()[1], 16) & mask, value,
+                                 "%s: %s" % (command, answer))
+
+    def test_guest_data_reaches_the_host(self):
+        """What the guest wrote, also while decode was off and in D3hot,
+        is in L0's backing file of the GPU memory."""
+        self.assertEqual(self.backing,
+                         PATTERN[0].to_bytes(8, "little") +
+                         PATTERN[1].to_bytes(8, "little"))
 
 
 if __name__ == "__main__":
