@@ -1,12 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# build-all.sh BUILD: install what is missing, then build the emulated host
-# and the patched QEMU into BUILD.
+# build-all.sh BUILD [TARGET...]: install what is missing, then build the
+# emulated host and the patched QEMU into BUILD: everything, or only the
+# meson targets named (the demo needs no sanitizer build).
 set -eu
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+build=$1
+shift
 
 "$repo/scripts/install-deps.sh"
-[ -f "$1/build.ninja" ] || meson setup "$1" "$repo"
-meson compile -C "$1"
+[ -f "$build/build.ninja" ] || meson setup "$build" "$repo"
+meson compile -C "$build" "$@"

@@ -9,8 +9,8 @@ set -eu
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=${NVGRACE_BUILD:-$repo/build}
 
-echo "== building QEMU and the emulated host (first run: about 15 minutes)"
-"$repo/scripts/build-all.sh" "$build"
+echo "== building QEMU and the emulated host (first run: about 10 minutes)"
+"$repo/scripts/build-all.sh" "$build" qemu-system-aarch64 nvgrace-host
 echo "== making the arm64 guest (first run: downloads Debian's kernel)"
 "$repo/guest/build-guest.sh" "$build"
 echo
