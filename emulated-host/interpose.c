@@ -210,7 +210,7 @@ static void emu_file_release(int fd, struct emu_file *f)
     case EMU_FILE_GROUP:
         f->gpu->group_open = false;
         if (f->container) {
-            emu_container_detach(f->container);
+            emu_container_detach(f->container, f->gpu);
         }
         break;
     case EMU_FILE_DEVICE:

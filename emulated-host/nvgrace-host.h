@@ -134,7 +134,7 @@ struct emu_dma {
 
 struct emu_container {
     int refs;               /* the container fd and each attached group */
-    struct emu_gpu *gpu;    /* of the attached group */
+    uint32_t gpus;          /* bit n: emu.gpus[n]'s group is attached */
     int iommu_type;         /* 0 until VFIO_SET_IOMMU */
     int groups;
     struct emu_dma *dma;
@@ -187,7 +187,7 @@ int emu_container_ioctl(struct emu_file *f, unsigned long req, void *arg);
 int emu_group_ioctl(struct emu_file *f, unsigned long req, void *arg);
 int emu_device_ioctl(struct emu_file *f, unsigned long req, void *arg);
 void emu_container_put(struct emu_container *c);
-void emu_container_detach(struct emu_container *c);
+void emu_container_detach(struct emu_container *c, struct emu_gpu *gpu);
 
 /* interpose.c */
 int emu_new_file(enum emu_file_kind kind, struct emu_gpu *gpu,

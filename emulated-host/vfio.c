@@ -271,12 +271,9 @@ int emu_group_ioctl(struct emu_file *f, unsigned long req, void *arg)
         if (f->container) {
             return -EINVAL;
         }
-        /* Type1 containers take one group here: a second one gets EBUSY. */
-        if (cf->container->groups) {
-            return -EBUSY;
-        }
+        /* As type1: a container takes any number of groups. */
         f->container = cf->container;
-        f->container->gpu = f->gpu;
+        f->container->gpus |= 1u << (f->gpu - emu.gpus);
         f->container->refs++;
         f->container->groups++;
         return 0;
@@ -285,7 +282,7 @@ int emu_group_ioctl(struct emu_file *f, unsigned long req, void *arg)
         if (!f->container) {
             return -EINVAL;
         }
-        emu_container_detach(f->container);
+        emu_container_detach(f->container, f->gpu);
         f->container = NULL;
         return 0;
     case VFIO_GROUP_GET_DEVICE_FD: {
@@ -350,6 +347,20 @@ static int iommu_get_info(struct vfio_iommu_type1_info *info)
     return 0;
 }
 
+/* Is @fault set on the GPU of a group in the container? */
+static bool container_fault(const struct emu_container *c,
+                            enum emu_fault fault)
+{
+    unsigned g;
+
+    for (g = 0; g < emu.nr_gpus; g++) {
+        if ((c->gpus & 1u << g) && emu.gpus[g].fault == fault) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Does [vaddr, vaddr + size) touch a mapping of this GPU's coherent memory? */
 static struct emu_gpu *dma_coherent_owner(uint64_t vaddr, uint64_t size)
 {
@@ -396,7 +407,7 @@ static int iommu_map_dma(struct emu_container *c,
         return -ENOSPC;
     }
     owner = dma_coherent_owner(map->vaddr, map->size);
-    if (c->gpu->fault == EMU_FAULT_DMA_MAP) {
+    if (container_fault(c, EMU_FAULT_DMA_MAP)) {
         return -ENOMEM;
     }
     if (owner && owner->fault == EMU_FAULT_DMA_MAP_MEMORY) {
@@ -503,7 +514,7 @@ int emu_container_ioctl(struct emu_file *f, unsigned long req, void *arg)
         if (c->iommu_type) {
             return -EBUSY;
         }
-        if (c->gpu->fault == EMU_FAULT_SET_IOMMU) {
+        if (container_fault(c, EMU_FAULT_SET_IOMMU)) {
             return -EPERM;
         }
         if ((unsigned long)arg != VFIO_TYPE1_IOMMU &&
@@ -524,11 +535,13 @@ int emu_container_ioctl(struct emu_file *f, unsigned long req, void *arg)
 }
 
 /* The last group leaving a container takes its IOMMU and mappings along. */
-void emu_container_detach(struct emu_container *c)
+void emu_container_detach(struct emu_container *c, struct emu_gpu *gpu)
 {
+    c->gpus &= ~(1u << (gpu - emu.gpus));
     if (!--c->groups) {
         dma_forget_all(c);
         c->iommu_type = 0;
+        emu_stats_write();
     }
     emu_container_put(c);
 }

@@ -402,6 +402,31 @@ static void case_two_gpus(void)
     CHECK(v0 == 0x1111 && v1 == 0x2222);
 }
 
+/*
+ * As type1: several groups share one container, and its DMA mappings, until
+ * the last group leaves it.
+ */
+static void case_groups_share_container(void)
+{
+    struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
+    int c, g0, d0 = open_device(&c, &g0, GPU0, 100);
+    int g1 = open("/dev/vfio/101", O_RDWR);
+    void *m0 = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, d0,
+                    REGION(9));
+
+    CHECK(g1 >= 0 && m0 != MAP_FAILED);
+    CHECK(ioctl(g1, VFIO_GROUP_SET_CONTAINER, &c) == 0);
+    CHECK(ioctl(g1, VFIO_GROUP_GET_DEVICE_FD, GPU1) >= 0);
+    map.vaddr = (uintptr_t)m0;
+    map.size = 4096;
+    CHECK(ioctl(c, VFIO_IOMMU_MAP_DMA, &map) == 0);
+    CHECK(stat_value("live_dma_mappings") == 1);
+    CHECK(ioctl(g0, VFIO_GROUP_UNSET_CONTAINER) == 0);
+    CHECK(stat_value("live_dma_mappings") == 1);
+    CHECK(ioctl(g1, VFIO_GROUP_UNSET_CONTAINER) == 0);
+    CHECK(stat_value("live_dma_mappings") == 0);
+}
+
 /* A fake BAR's region info with its sparse-mmap capability. */
 static void bar_info(int d, unsigned index, uint64_t *size, uint64_t *real)
 {
@@ -537,6 +562,8 @@ static const struct test_case cases[] = {
       "host=" GPU0 ",abi=bar,mem=98560M,backing=%s/mem" },
     { "upstream-bar-gb200", case_upstream_bar_gb200,
       "host=" GPU0 ",abi=bar,model=gb200,mem=186G" },
+    { "groups-share-container", case_groups_share_container,
+      "host=" GPU0 ";host=" GPU1 },
     { "usemem-not-pinnable", case_usemem_not_pinnable,
       "host=" GPU0 ",abi=bar,mem=3G,backing=%s/mem" },
     { "device-ids", case_device_ids,
