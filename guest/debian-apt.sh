@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=sh
 #
 # Sourced by the scripts that take arm64 packages from Debian's archive:
 # a private apt configuration (no root, no change to the machine's

@@ -20,8 +20,8 @@ fragment=$repo/nested-host/linux.config
 
 stamp=$(cat "$repo/nested-host/linux-7.3.sha256" "$fragment" "$0" |
         sha256sum | cut -d' ' -f1)
-if [ -f "$dir/Image" ] && [ "$(cat "$dir/Image.stamp" 2>/dev/null)" = "$stamp" ]
-then
+if [ -f "$dir/Image" ] &&
+   [ "$(cat "$dir/Image.stamp" 2>/dev/null)" = "$stamp" ]; then
     exit 0
 fi
 

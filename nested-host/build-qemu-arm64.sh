@@ -37,6 +37,7 @@ aarch64|arm64)
         rm -rf "$sysroot" "$dir/sysroot-debs"
         mkdir -p "$dir/sysroot-debs"
         echo "build-qemu-arm64: downloading the arm64 libraries QEMU needs"
+        # shellcheck disable=SC2046  # one word per package
         (retry apt-get update && cd "$dir/sysroot-debs" &&
          retry apt-get download $(for p in $pkgs; do echo "$p:arm64"; done)) \
             >"$dir/apt/sysroot.log" 2>&1 || {

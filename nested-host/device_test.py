@@ -45,7 +45,8 @@ QEMU = r"""qemu-system-aarch64 -M virt -nodefaults -display none \
     -m 1G,maxmem=8G -object memory-backend-ram,id=m0,size=1G \
     -numa node,nodeid=0,memdev=m0 -numa node,nodeid=1 \
     -device pcie-root-port,id=rp1,chassis=1,addr=01.0 \
-    -device vfio-pci-nvgrace,host=$GPU,bus=rp1,id=gpu0,node=1,node-count=1,memaddr=0x%x""" % MEMADDR
+    -device vfio-pci-nvgrace,host=$GPU,bus=rp1,id=gpu0,node=1,node-count=1,\
+memaddr=0x%x""" % MEMADDR
 
 # QMP on stdio: no echo to filter, one JSON reply per line.
 XP = ('{"execute": "human-monitor-command", '
