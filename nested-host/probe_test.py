@@ -5,9 +5,10 @@
 
 probe_test.py BUILD [TEST...]: runs nested-host/probe/vfio-probe.c in L1
 on the stock nvgrace-gpu, through type1 and through iommufd, and the same
-program on the emulated host.  It checks that Linux 7.3 does what
-shared/design/real-hosts.md says it does, and compares the emulated host
-with it row by row.  A row where the emulated host does not yet behave like
+program on the emulated host.  It checks that Linux 7.3 does what its
+source says (drivers/vfio/pci/nvgrace-gpu, vfio_pci_core.c,
+vfio_pci_dmabuf.c, iommufd), and compares the emulated host with it row
+by row.  A row where the emulated host does not yet behave like
 Linux 7.3 is an expected failure that names its fix; when the model is
 fixed, the row passes unexpectedly and the run fails until the gap is
 struck from GAPS.  The side-by-side table is printed.
@@ -32,22 +33,22 @@ GPUS = {
     "gb300": dict(model="gb300", mem="3G"),
 }
 
-# What Linux 7.3 does, per access path and probe: real-hosts.md items 1,
-# 2, 4, 5 and 6, and what the nested host showed where they are silent.
+# What Linux 7.3 does, per access path and probe, as its source says and
+# the nested host showed.
 LINUX_7_3 = {}
 for _mode in ("type1", "iommufd"):
     LINUX_7_3.update({
         (_mode, "open"): "ok",
         (_mode, "mmap"): "ok",
-        # Mapped on fault, only while the virtual COMMAND.MEMORY is set;
-        # zapped when it is cleared (items 1 and 2).
+        # Mapped on fault (vfio_pci_vmf_insert_pfn), only while the virtual
+        # COMMAND.MEMORY is set; zapped when it is cleared.
         (_mode, "touch-decode-on"): "ok",
         (_mode, "touch-decode-off"): "SIGBUS",
         (_mode, "touch-decode-on-again"): "ok",
-        # ... and only while the GPU is not in D3hot (item 1).
+        # ... and only while the GPU is not in D3hot.
         (_mode, "touch-d3hot"): "SIGBUS",
         (_mode, "touch-d0-again"): "ok",
-        # VM_PFNMAP: get_user_pages refuses it (item 5).
+        # VM_PFNMAP: get_user_pages refuses it.
         (_mode, "o-direct-read"): "EFAULT",
         # Only BARs with a claimed resource can be exported; the GPU that
         # L0's vfio-pci-nvgrace shows L1 has no BAR4 resource (the device
@@ -55,22 +56,21 @@ for _mode in ("type1", "iommufd"):
         # get_dmabuf_phys runs (vfio_pci_dmabuf.c, barmap[4]).
         (_mode, "dma-buf-export"): "ENODEV",
         # VFIO_DEVICE_RESET leaves the virtual COMMAND as the user wrote it;
-        # the first touch after it waits for BAR0's readiness registers
-        # (item 4), which the emulated GPU reports ready at once.
+        # the first touch after it waits for BAR0's readiness registers,
+        # which the emulated GPU reports ready at once.
         (_mode, "decode-after-reset"): "on",
         (_mode, "touch-after-reset"): "ok",
     })
 # type1 maps a PFNMAP by following its PFNs; iommufd maps by address only
-# what get_user_pages takes (item 5).
+# what get_user_pages takes.
 LINUX_7_3[("type1", "dma-map-by-address")] = "ok"
 LINUX_7_3[("iommufd", "dma-map-by-address")] = "EFAULT"
 
-NO_IOMMUFD = ("emulated host: /dev/iommu and /dev/vfio/devices/vfioN "
-              "(issue 14, part 3)")
+NO_IOMMUFD = "emulated host: model /dev/iommu and /dev/vfio/devices/vfioN"
 # Rows where the emulated host differs from Linux 7.3, and what fixes each.
 GAPS = {
     ("type1", "dma-buf-export"):
-        "emulated host: VFIO_DEVICE_FEATURE_DMA_BUF (issue 14, part 3)",
+        "emulated host: model VFIO_DEVICE_FEATURE_DMA_BUF",
 }
 GAPS.update({("iommufd", probe): NO_IOMMUFD
              for (mode, probe) in LINUX_7_3 if mode == "iommufd"})
