@@ -1,28 +1,64 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# build-kernel.sh BUILD: the nested host's Linux 7.3 in BUILD/nested:
+# build-kernel.sh BUILD [series]: the nested host's Linux 7.3 in BUILD/nested:
 #   Image          arm64 kernel, allnoconfig plus nested-host/linux.config
 #   uapi/linux/    its uapi headers (the probes' VFIO and iommufd ABI)
+# With "series", the same kernel with kernel/'s series applied, as
+# Image-series and uapi-series/.
 # Built once, with ccache when it is installed; rebuilt only when the
-# source, the fragment or this script changes.  Cross-built on x86_64,
-# native on arm64.  Exits with status 77 when the source cannot be had.
+# source, the fragment, the series or this script changes.  Cross-built on
+# x86_64, native on arm64.  Exits with status 77 when the source cannot be
+# had.
 set -eu
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$1/nested"
 dir=$(cd "$1/nested" && pwd)
-src=$dir/linux-7.3
-obj=$dir/linux-build
 fragment=$repo/nested-host/linux.config
+# The series' tree and objects sit in series/ under the same names as the
+# stock ones, so that ccache (paths relative to their parent) hits for
+# every file the series does not change.
+case ${2:-} in
+series)
+    top=$dir/series
+    image=$dir/Image-series
+    uapi=$dir/uapi-series
+    patches=$(sed -e '/^#/d' -e '/^$/d' -e "s|^|$repo/kernel/|" \
+                  "$repo/kernel/series")
+    ;;
+'')
+    top=$dir
+    image=$dir/Image
+    uapi=$dir/uapi
+    patches=
+    ;;
+*)
+    echo "usage: build-kernel.sh BUILD [series]" >&2
+    exit 2
+    ;;
+esac
+src=$top/linux-7.3
+obj=$top/linux-build
 
 "$repo/nested-host/fetch-linux.sh" "$dir"
 
-stamp=$(cat "$repo/nested-host/linux-7.3.sha256" "$fragment" "$0" |
-        sha256sum | cut -d' ' -f1)
-if [ -f "$dir/Image" ] &&
-   [ "$(cat "$dir/Image.stamp" 2>/dev/null)" = "$stamp" ]; then
+# shellcheck disable=SC2086 # one path per patch, none with spaces
+stamp=$(cat "$repo/nested-host/linux-7.3.sha256" "$fragment" "$0" \
+            $patches | sha256sum | cut -d' ' -f1)
+if [ -f "$image" ] &&
+   [ "$(cat "$image.stamp" 2>/dev/null)" = "$stamp" ]; then
     exit 0
+fi
+
+if [ -n "$patches" ]; then
+    # A copy of the pristine tree (hard links: patch(1) breaks them).
+    rm -rf "$src"
+    mkdir -p "$top"
+    cp -al "$dir/linux-7.3" "$src"
+    for p in $patches; do
+        patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p"
+    done
 fi
 
 case $(uname -m) in
@@ -32,7 +68,7 @@ esac
 command -v ccache >/dev/null && cc="ccache $cc"
 # Fixed build identity, so that ccache hits from any clone.
 export KBUILD_BUILD_TIMESTAMP="2026-01-01" KBUILD_BUILD_USER=nvgrace \
-       KBUILD_BUILD_HOST=nested-host CCACHE_BASEDIR=$dir CCACHE_NOHASHDIR=1
+       KBUILD_BUILD_HOST=nested-host CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1
 kmake() {
     make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE="$cross" CC="$cc" "$@"
 }
@@ -48,15 +84,16 @@ if [ -n "$missing" ]; then
          "dependency is missing):" $missing >&2
     exit 1
 fi
-echo "build-kernel: building Linux 7.3 for the nested host in $obj"
-kmake -j"$(nproc)" Image headers >"$dir/kernel-build.log" 2>&1 || {
-    tail -30 "$dir/kernel-build.log" >&2
+echo "build-kernel: building Linux 7.3 ${2:+with the $2 }for the nested" \
+     "host in $obj"
+kmake -j"$(nproc)" Image headers >"$obj.log" 2>&1 || {
+    tail -30 "$obj.log" >&2
     exit 1
 }
-rm -rf "$dir/uapi"
-mkdir -p "$dir/uapi"
-cp -r "$obj/usr/include/linux" "$dir/uapi/"
-cp "$obj/arch/arm64/boot/Image" "$dir/Image"
-echo "$stamp" >"$dir/Image.stamp"
-echo "build-kernel: Linux 7.3 ready in $dir/Image" \
+rm -rf "$uapi"
+mkdir -p "$uapi"
+cp -r "$obj/usr/include/linux" "$uapi/"
+cp "$obj/arch/arm64/boot/Image" "$image"
+echo "$stamp" >"$image.stamp"
+echo "build-kernel: Linux 7.3 ready in $image" \
      "($(($(date +%s) - start)) s)"

@@ -39,10 +39,11 @@ dmesg | grep -i 'nvgrace' || true
 class NestedHost(guest.Guest):
     """L1: Linux 7.3 with the stock nvgrace-gpu, on L0's emulated GPU."""
 
-    def __init__(self, build):
+    def __init__(self, build, image="Image"):
+        """@image: the stock kernel, or "Image-series" (kernel/ applied)."""
         super().__init__(build)
         self.nested = os.path.join(self.build, "nested")
-        self.image = os.path.join(self.nested, "Image")
+        self.image = os.path.join(self.nested, image)
         # QEMU's virtio-iommu does not remap MSIs, so type1 and iommufd
         # refuse the GPU (EPERM) unless told that the interrupts are safe
         # enough: in a test guest they are.

@@ -1,13 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# run-nested-tests.sh BUILD probe|device [TEST...]: build the nested
+# run-nested-tests.sh BUILD probe|device|region [TEST...]: build the nested
 # real-kernel host (Linux 7.3 from Debian's linux-source-7.3, the test
 # guest's busybox and edk2) and what runs in it, and run
 #   probe   nested-host/probe_test.py: the probes in L1 and on the
 #           emulated host;
 #   device  nested-host/device_test.py: this project's QEMU (built for
-#           arm64) in L1, on the real nvgrace-gpu.
+#           arm64) in L1, on the real nvgrace-gpu;
+#   region  nested-host/region_test.py: the probes in L1 running Linux 7.3
+#           with kernel/'s series, on its coherent memory region.
 # Skips (status 77, saying why) only when Debian's archive and
 # shared/deps cannot serve the kernel source or the packages.
 set -u
@@ -18,30 +20,43 @@ suite=$2
 shift 2
 nested=$build/nested
 
-steps="nested-host/build-kernel.sh guest/build-guest.sh"
-[ "$suite" = device ] && steps="$steps nested-host/build-qemu-arm64.sh"
-for step in $steps; do
-    "$repo/$step" "$build"
+# step SCRIPT [ARG...]: runs repo's SCRIPT BUILD [ARG...]
+step() {
+    script=$1
+    shift
+    "$repo/$script" "$build" "$@"
     status=$?
     if [ $status -eq 77 ]; then
-        echo "SKIP: $step could not download what it needs; the nested" \
+        echo "SKIP: $script could not download what it needs; the nested" \
              "real-kernel host was NOT tested" >&2
         exit 77
     elif [ $status -ne 0 ]; then
         exit $status
     fi
-done
+}
+
+step guest/build-guest.sh
+case $suite in
+region) step nested-host/build-kernel.sh series ;;
+*) step nested-host/build-kernel.sh ;;
+esac
+[ "$suite" = device ] && step nested-host/build-qemu-arm64.sh
 
 case $(uname -m) in
 aarch64|arm64) cross_cc=gcc ;;
 *) cross_cc=aarch64-linux-gnu-gcc-12 ;;
 esac
 # The probe for L1 (static, arm64) and for the emulated host (this
-# machine), both against Linux 7.3's VFIO and iommufd uapi.
+# machine), against the uapi of the kernel L1 runs.
 probe=$repo/nested-host/probe/vfio-probe.c
-$cross_cc -static -O2 -Wall -Wextra -Werror -I"$nested/uapi" \
-    -o "$nested/vfio-probe-arm64" "$probe" || exit 1
-cc -O2 -Wall -Wextra -Werror -I"$nested/uapi" \
-    -o "$nested/vfio-probe" "$probe" || exit 1
+if [ "$suite" = region ]; then
+    $cross_cc -static -O2 -Wall -Wextra -Werror -I"$nested/uapi-series" \
+        -o "$nested/vfio-probe-series-arm64" "$probe" || exit 1
+else
+    $cross_cc -static -O2 -Wall -Wextra -Werror -I"$nested/uapi" \
+        -o "$nested/vfio-probe-arm64" "$probe" || exit 1
+    cc -O2 -Wall -Wextra -Werror -I"$nested/uapi" \
+        -o "$nested/vfio-probe" "$probe" || exit 1
+fi
 
 exec python3 "$repo/nested-host/${suite}_test.py" "$build" "$@"

@@ -3,11 +3,12 @@
  * vfio-probe: what a host's VFIO driver does with a Grace GPU's memory
  * mapping, one line per behaviour that vfio-pci-nvgrace relies on.
  *
- *   vfio-probe type1|iommufd BDF [BLOCKDEV]
+ *   vfio-probe [--region] type1|iommufd BDF [BLOCKDEV]
  *
  * It opens the GPU through the group and a type1 container, or through its
  * vfio cdev bound to an iommufd, mmaps the start of usemem (BAR4 of Linux's
- * nvgrace-gpu) and touches it after each change a VMM or a guest makes:
+ * nvgrace-gpu or, with --region, the coherent memory region of the kernel
+ * series in kernel/) and touches it after each change a VMM or a guest makes:
  * memory decode off and on, D3hot and back, a device reset, and tries what
  * a host does with guest RAM: an O_DIRECT read into it, a DMA map of it,
  * its dma-buf export.  Each line is "probe NAME: OUTCOME", where OUTCOME is
@@ -35,9 +36,17 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
-#define USEMEM_INDEX  VFIO_PCI_BAR4_REGION_INDEX
 #define MAP_LEN       (2UL << 20)
 #define DMA_IOVA      (1ULL << 32)
+/* Where --region writes a marker, for the test to find in L0's backing. */
+#define MARK_OFFSET   (1UL << 20)
+#define MARK          "nvgrace-region"
+
+/* From kernel/0001-vfio-uapi-*.patch, for headers of a stock kernel */
+#ifndef VFIO_REGION_TYPE_MEM
+#define VFIO_REGION_TYPE_MEM 4
+#define VFIO_REGION_SUBTYPE_MEM_COHERENT 1
+#endif
 
 struct gpu {
     const char *bdf;
@@ -46,6 +55,7 @@ struct gpu {
     int iommufd;        /* iommufd */
     uint32_t ioas;
     off_t config;
+    unsigned index;     /* usemem's region: BAR4 or the coherent region */
     off_t usemem;
     volatile uint8_t *map;
 };
@@ -135,7 +145,7 @@ static void set_decode(struct gpu *g, int on)
     config_write16(g, PCI_COMMAND, cmd);
 }
 
-static unsigned find_pm_cap(struct gpu *g)
+static unsigned find_cap(struct gpu *g, uint8_t id)
 {
     unsigned pos = config_read16(g, PCI_CAPABILITY_LIST) & 0xfc;
     int guard = 48;
@@ -143,12 +153,19 @@ static unsigned find_pm_cap(struct gpu *g)
     while (pos && guard--) {
         uint16_t hdr = config_read16(g, pos);
 
-        if ((hdr & 0xff) == PCI_CAP_ID_PM) {
+        if ((hdr & 0xff) == id) {
             return pos;
         }
         pos = (hdr >> 8) & 0xfc;
     }
     return 0;
+}
+
+static void set_power_state(struct gpu *g, unsigned pm, int state)
+{
+    config_write16(g, pm + PCI_PM_CTRL,
+                   (config_read16(g, pm + PCI_PM_CTRL) &
+                    ~PCI_PM_CTRL_STATE_MASK) | state);
 }
 
 static off_t region_offset(struct gpu *g, unsigned index, uint64_t *size)
@@ -303,7 +320,7 @@ static int export_dmabuf(struct gpu *g)
             .flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF,
         },
         .buf = {
-            .region_index = USEMEM_INDEX, .open_flags = O_RDWR | O_CLOEXEC,
+            .region_index = g->index, .open_flags = O_RDWR | O_CLOEXEC,
             .nr_ranges = 1,
         },
         .range = { .offset = 0, .length = MAP_LEN },
@@ -325,13 +342,25 @@ static int map_file(struct gpu *g, int fd)
     return ioctl(g->iommufd, IOMMU_IOAS_MAP_FILE, &map) ? errno : 0;
 }
 
+static int unmap_file(struct gpu *g)
+{
+    struct iommu_ioas_unmap unmap = {
+        .size = sizeof(unmap), .ioas_id = g->ioas,
+        .iova = DMA_IOVA + MAP_LEN, .length = MAP_LEN,
+    };
+
+    return ioctl(g->iommufd, IOMMU_IOAS_UNMAP, &unmap) ? errno : 0;
+}
+
 static void probe_decode_and_power(struct gpu *g)
 {
-    unsigned pm = find_pm_cap(g);
+    unsigned pm = find_cap(g, PCI_CAP_ID_PM);
 
     set_decode(g, 1);
     say("touch-decode-on", "%s", touch(g, NULL));
     set_decode(g, 0);
+    say("decode-read-back", "%s",
+        config_read16(g, PCI_COMMAND) & PCI_COMMAND_MEMORY ? "on" : "off");
     say("touch-decode-off", "%s", touch(g, NULL));
     set_decode(g, 1);
     say("touch-decode-on-again", "%s", touch(g, NULL));
@@ -340,13 +369,11 @@ static void probe_decode_and_power(struct gpu *g)
         say("touch-d3hot", "skip: no PM capability");
         return;
     }
-    config_write16(g, pm + PCI_PM_CTRL,
-                   (config_read16(g, pm + PCI_PM_CTRL) &
-                    ~PCI_PM_CTRL_STATE_MASK) | 3);
+    set_power_state(g, pm, 3);
+    say("power-read-back", "D%d",
+        config_read16(g, pm + PCI_PM_CTRL) & PCI_PM_CTRL_STATE_MASK);
     say("touch-d3hot", "%s", touch(g, NULL));
-    config_write16(g, pm + PCI_PM_CTRL,
-                   config_read16(g, pm + PCI_PM_CTRL) &
-                   ~PCI_PM_CTRL_STATE_MASK);
+    set_power_state(g, pm, 0);
     say("touch-d0-again", "%s", touch(g, NULL));
 }
 
@@ -396,10 +423,167 @@ static void probe_host_io(struct gpu *g, const char *blockdev)
     } else {
         err = map_file(g, fd);
         say("dma-buf-map-file", "%s", err_name(err));
+        if (!err) {
+            unmap_file(g);
+        }
     }
     if (fd >= 0) {
         close(fd);
     }
+}
+
+/* The index of the VFIO_REGION_TYPE_MEM/MEM_COHERENT region, or -1 */
+static int find_coherent_region(struct gpu *g)
+{
+    struct vfio_device_info dev = { .argsz = sizeof(dev) };
+
+    if (ioctl(g->device, VFIO_DEVICE_GET_INFO, &dev)) {
+        return -1;
+    }
+    for (unsigned i = VFIO_PCI_NUM_REGIONS; i < dev.num_regions; i++) {
+        union {
+            struct vfio_region_info info;
+            char buf[4096];
+        } u = { .info = { .argsz = sizeof(u), .index = i } };
+        uint32_t off;
+
+        if (ioctl(g->device, VFIO_DEVICE_GET_REGION_INFO, &u) ||
+            !(u.info.flags & VFIO_REGION_INFO_FLAG_CAPS)) {
+            continue;
+        }
+        for (off = u.info.cap_offset; off && off + 16 <= sizeof(u);) {
+            struct vfio_region_info_cap_type *t = (void *)(u.buf + off);
+
+            if (t->header.id == VFIO_REGION_INFO_CAP_TYPE &&
+                t->type == VFIO_REGION_TYPE_MEM &&
+                t->subtype == VFIO_REGION_SUBTYPE_MEM_COHERENT) {
+                return i;
+            }
+            off = t->header.next;
+        }
+    }
+    return -1;
+}
+
+/* pwrite, then pread and the mapping, see the same bytes */
+static void probe_rw(struct gpu *g)
+{
+    const char pattern[] = "pwrite-pread";
+    char back[sizeof(pattern)] = "";
+    off_t at = g->usemem + 4096;
+
+    if (pwrite(g->device, pattern, sizeof(pattern), at) != sizeof(pattern)) {
+        say("pwrite-pread", "%s", err_name(errno));
+    } else if (pread(g->device, back, sizeof(back), at) != sizeof(back)) {
+        say("pwrite-pread", "%s", err_name(errno));
+    } else {
+        say("pwrite-pread", "%s",
+            memcmp(back, pattern, sizeof(pattern)) ||
+            memcmp((void *)(g->map + 4096), pattern, sizeof(pattern)) ?
+            "mismatch" : "ok");
+    }
+}
+
+/* A dma-buf mapped by iommufd, the device reset, and the dma-buf again */
+static void probe_dmabuf_across_reset(struct gpu *g)
+{
+    int fd, err;
+
+    if (g->iommufd < 0) {
+        say("dma-buf-remap-after-reset", "skip: type1 has no map by file");
+        return;
+    }
+    fd = export_dmabuf(g);
+    if (fd < 0) {
+        say("dma-buf-remap-after-reset", "skip: no dma-buf");
+        return;
+    }
+    err = map_file(g, fd);
+    if (!err && ioctl(g->device, VFIO_DEVICE_RESET)) {
+        err = errno;
+    }
+    if (!err) {
+        err = unmap_file(g);
+    }
+    if (!err) {
+        err = map_file(g, fd);
+    }
+    say("dma-buf-remap-after-reset", "%s", err_name(err));
+    if (!err) {
+        unmap_file(g);
+    }
+    close(fd);
+}
+
+/*
+ * A function reset the user writes to config space (PCIe FLR), from D3hot:
+ * the D-state read back after it, and the memory after it.
+ */
+static void probe_flr(struct gpu *g)
+{
+    unsigned exp = find_cap(g, PCI_CAP_ID_EXP);
+    unsigned pm = find_cap(g, PCI_CAP_ID_PM);
+    uint32_t devcap;
+
+    if (!exp || !pm ||
+        pread(g->device, &devcap, 4, g->config + exp + PCI_EXP_DEVCAP) != 4 ||
+        !(devcap & PCI_EXP_DEVCAP_FLR)) {
+        say("touch-after-flr", "skip: no FLR or no PM capability");
+        return;
+    }
+    set_decode(g, 1);
+    touch(g, NULL);
+    set_power_state(g, pm, 3);
+    config_write16(g, exp + PCI_EXP_DEVCTL,
+                   config_read16(g, exp + PCI_EXP_DEVCTL) |
+                   PCI_EXP_DEVCTL_BCR_FLR);
+    say("power-after-flr", "D%d",
+        config_read16(g, pm + PCI_PM_CTRL) & PCI_PM_CTRL_STATE_MASK);
+    set_power_state(g, pm, 0);
+    say("touch-after-flr", "%s", touch(g, NULL));
+}
+
+/*
+ * VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY: the memory faults, and a dma-buf
+ * made meanwhile cannot be mapped; after LOW_POWER_EXIT it is back.
+ */
+static void probe_low_power(struct gpu *g)
+{
+    struct vfio_device_feature entry = {
+        .argsz = sizeof(entry),
+        .flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY,
+    };
+    struct vfio_device_feature leave = {
+        .argsz = sizeof(leave),
+        .flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_LOW_POWER_EXIT,
+    };
+    int fd, err;
+
+    set_decode(g, 1);
+    touch(g, NULL);
+    if (ioctl(g->device, VFIO_DEVICE_FEATURE, &entry)) {
+        say("touch-low-power", "skip: LOW_POWER_ENTRY: %s", err_name(errno));
+        return;
+    }
+    say("touch-low-power", "%s", touch(g, NULL));
+    if (g->iommufd < 0) {
+        say("dma-buf-map-low-power", "skip: type1 has no map by file");
+    } else if ((fd = export_dmabuf(g)) < 0) {
+        say("dma-buf-map-low-power", "skip: no dma-buf: %s", err_name(-fd));
+    } else {
+        err = map_file(g, fd);
+        say("dma-buf-map-low-power", "%s", err_name(err));
+        if (!err) {
+            unmap_file(g);
+        }
+        close(fd);
+    }
+    if (ioctl(g->device, VFIO_DEVICE_FEATURE, &leave)) {
+        say("touch-after-low-power", "skip: LOW_POWER_EXIT: %s",
+            err_name(errno));
+        return;
+    }
+    say("touch-after-low-power", "%s", touch(g, NULL));
 }
 
 int main(int argc, char **argv)
@@ -407,10 +591,16 @@ int main(int argc, char **argv)
     struct gpu g = { .device = -1, .container = -1, .iommufd = -1 };
     struct sigaction sa = { .sa_handler = on_sigbus };
     uint64_t size;
-    int ret;
+    int region = 0, ret;
 
+    if (argc > 1 && !strcmp(argv[1], "--region")) {
+        region = 1;
+        argv++;
+        argc--;
+    }
     if (argc < 3 || (strcmp(argv[1], "type1") && strcmp(argv[1], "iommufd"))) {
-        fprintf(stderr, "usage: vfio-probe type1|iommufd BDF [BLOCKDEV]\n");
+        fprintf(stderr, "usage: vfio-probe [--region] type1|iommufd BDF "
+                "[BLOCKDEV]\n");
         return 2;
     }
     g.bdf = argv[2];
@@ -422,11 +612,18 @@ int main(int argc, char **argv)
         return 1;
     }
     g.config = region_offset(&g, VFIO_PCI_CONFIG_REGION_INDEX, NULL);
-    g.usemem = region_offset(&g, USEMEM_INDEX, &size);
-    if (g.config < 0 || g.usemem < 0 || size < MAP_LEN) {
-        say("usemem", "skip: no BAR4 of at least 2 MiB");
+    ret = region ? find_coherent_region(&g) : VFIO_PCI_BAR4_REGION_INDEX;
+    if (ret < 0) {
+        say("region", "skip: no coherent memory region");
         return 1;
     }
+    g.index = ret;
+    g.usemem = region_offset(&g, g.index, &size);
+    if (g.config < 0 || g.usemem < 0 || size < MAP_LEN) {
+        say("usemem", "skip: no region %u of at least 2 MiB", g.index);
+        return 1;
+    }
+    say("size", "%llu", (unsigned long long)size);
     g.map = mmap(NULL, MAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, g.device,
                  g.usemem);
     say("mmap", "%s", g.map == MAP_FAILED ? err_name(errno) : "ok");
@@ -436,6 +633,13 @@ int main(int argc, char **argv)
 
     probe_decode_and_power(&g);
     probe_host_io(&g, argc > 3 ? argv[3] : NULL);
+    probe_rw(&g);
     probe_reset(&g);
+    probe_dmabuf_across_reset(&g);
+    probe_flr(&g);
+    probe_low_power(&g);
+    if (region) {
+        memcpy((void *)(g.map + MARK_OFFSET), MARK, sizeof(MARK));
+    }
     return 0;
 }
