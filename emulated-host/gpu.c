@@ -41,6 +41,8 @@ static const struct emu_model {
 #define PCIE_CAP                0x40
 #define DVSEC_CAP               0x100
 #define PM_CAP                  0x80
+#define EXP_DEVCTL              0x08
+#define EXP_DEVCTL_BCR_FLR      0x8000
 
 /*
  * Linux drivers/vfio/pci/nvgrace-gpu/main.c: usemem is rounded down to
@@ -639,6 +641,18 @@ int emu_config_write(struct emu_gpu *gpu, const void *buf, size_t len,
             continue;
         }
         gpu->config[off + i] = (gpu->config[off + i] & ~m) | (b[i] & m);
+    }
+
+    /*
+     * A function reset written to config space: vfio-pci-core resets the
+     * GPU as for VFIO_DEVICE_RESET, from D0 (pci_dev_save_and_disable()),
+     * so the user reads D0 after it (seen on the nested Linux 7.3 host).
+     * The bit reads as 0.
+     */
+    if (gpu->config[PCIE_CAP + EXP_DEVCTL + 1] & (EXP_DEVCTL_BCR_FLR >> 8)) {
+        gpu->config[PCIE_CAP + EXP_DEVCTL + 1] &= ~(EXP_DEVCTL_BCR_FLR >> 8);
+        gpu->config[PM_CAP + EMU_PM_CTRL] &= ~EMU_PM_STATE_MASK;
+        emu_gpu_reset(gpu);
     }
     return len;
 }

@@ -60,6 +60,14 @@ for _mode in ("type1", "iommufd"):
         # which the emulated GPU reports ready at once.
         (_mode, "decode-after-reset"): "on",
         (_mode, "touch-after-reset"): "ok",
+        # A function reset written to config space from D3hot: vfio-pci-core
+        # resets the device from D0 (pci_dev_save_and_disable()).
+        (_mode, "power-after-flr"): "D0",
+        (_mode, "touch-after-flr"): "ok",
+        # VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY: every fault is SIGBUS until
+        # LOW_POWER_EXIT (vfio_pci_vmf_insert_pfn, pm_runtime_engaged).
+        (_mode, "touch-low-power"): "SIGBUS",
+        (_mode, "touch-after-low-power"): "ok",
     })
 # type1 maps a PFNMAP by following its PFNs; iommufd maps by address only
 # what get_user_pages takes.
@@ -68,9 +76,12 @@ LINUX_7_3[("iommufd", "dma-map-by-address")] = "EFAULT"
 
 NO_IOMMUFD = "emulated host: model /dev/iommu and /dev/vfio/devices/vfioN"
 # Rows where the emulated host differs from Linux 7.3, and what fixes each.
+NO_LOW_POWER = "emulated host: model VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY/EXIT"
 GAPS = {
     ("type1", "dma-buf-export"):
         "emulated host: model VFIO_DEVICE_FEATURE_DMA_BUF",
+    ("type1", "touch-low-power"): NO_LOW_POWER,
+    ("type1", "touch-after-low-power"): NO_LOW_POWER,
 }
 GAPS.update({("iommufd", probe): NO_IOMMUFD
              for (mode, probe) in LINUX_7_3 if mode == "iommufd"})
