@@ -479,7 +479,8 @@ static ssize_t device_rw(struct emu_gpu *gpu, void *buf, size_t len,
 }
 
 /*
- * The real usemem is VM_PFNMAP: get_user_pages refuses it, so O_DIRECT I/O
+ * The real usemem is VM_PFNMAP, as BAR4 and as the coherent-memory region
+ * of kernel/'s series: get_user_pages refuses it, so O_DIRECT I/O
  * to or from it fails with EFAULT.  The model's usemem has struct pages,
  * so it refuses such I/O itself, on the calls QEMU's block layer makes
  * with aio=threads (pread, pwrite, preadv, pwritev); not io_submit or
@@ -496,7 +497,7 @@ static bool pins_usemem(int fd, const struct iovec *iov, int iovcnt)
     }
     pthread_mutex_lock(&lock);
     for (g = 0; g < emu.nr_gpus; g++) {
-        for (m = 0; m < EMU_MAX_MMAPS && emu.gpus[g].upstream_bar; m++) {
+        for (m = 0; m < EMU_MAX_MMAPS; m++) {
             const struct emu_mmap *map = &emu.gpus[g].coherent_mmaps[m];
             uintptr_t a = (uintptr_t)map->addr;
 

@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/vfio.h>
+#include "vfio-uapi.h"
 
 #include "nvgrace-host.h"
 #include "../hw/vfio/nvgrace.h"
@@ -48,8 +48,8 @@ static void region_fill_caps(const struct emu_gpu *gpu, unsigned index,
 
         type->header.id = VFIO_REGION_INFO_CAP_TYPE;
         type->header.version = 1;
-        type->type = VFIO_REGION_TYPE_PCI_VENDOR_TYPE | PCI_VENDOR_ID_NVIDIA;
-        type->subtype = VFIO_REGION_SUBTYPE_NVIDIA_COHERENT_MEM;
+        type->type = VFIO_REGION_TYPE_MEM;
+        type->subtype = VFIO_REGION_SUBTYPE_MEM_COHERENT;
     } else {
         /* nvgrace-gpu: one area, the memory that exists. */
         struct vfio_region_info_cap_sparse_mmap *sparse = caps;

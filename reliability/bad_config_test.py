@@ -81,7 +81,7 @@ STARTUP = {
         machine() + gpu(memory_source="region"),
         "host=0009:01:00.0,mem=2G,abi=bar",
         r"host offers no coherent-memory region \(expected device-specific "
-        r"region type 0x800010de subtype 2, found: none\)"),
+        r"region type 0x4 subtype 1, found: none\)"),
     "memory-source-bar-on-region-host": (
         machine() + gpu(memory_source="bar"), None,
         r"'memory-source=bar': host offers no BAR4"),
@@ -148,7 +148,7 @@ STARTUP = {
     "host-without-coherent-memory": (
         machine() + gpu(), "host=0009:01:00.0,mem=1G,coherent=off",
         r"host offers no coherent-memory region \(expected device-specific "
-        r"region type 0x800010de subtype 2, found: none\) and host offers "
+        r"region type 0x4 subtype 1, found: none\) and host offers "
         r"no BAR4"),
     "generic-initiator-for-the-gpu": (
         machine() + gpu(id="gpu0") +

@@ -22,7 +22,7 @@ BUILD = None
 ABIS = {"region": "host=0009:01:00.0,mem=2G",
         "bar": "host=0009:01:00.0,mem=2G,abi=bar"}
 NO_REGION = (r"host offers no coherent-memory region \(expected "
-             r"device-specific region type 0x800010de subtype 2, found: %s\)")
+             r"device-specific region type 0x4 subtype 1, found: %s\)")
 MALFORMED = NO_REGION % "region 9 without a well-formed type capability"
 
 # fault: {abi: pattern of the one error line}; QEMU must exit with 1.

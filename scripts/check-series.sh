@@ -6,8 +6,8 @@
 #   1. export the mails (with the cover letter of patches/cover-letter)
 #      from the tree 'apply' makes;
 #   2. git am them onto unpatched QEMU: the result must be that same tree;
-#   3. checkpatch.pl on every mail: no error and no warning, save the one
-#      known exception below, which is printed each time it applies;
+#   3. checkpatch.pl on every mail: no error and no warning, save the two
+#      known exceptions below, which are printed each time they apply;
 #   4. each commit message: "area: summary" under 76 characters, a body
 #      that says why, the author's Signed-off-by;
 #   5. the series brings tests (tests/qtest/), docs (docs/system/) and
@@ -125,7 +125,7 @@ fi
 result "2. git am onto QEMU 10.2.2, same tree as 'apply'" $(($(count) - before))
 
 # -- 3. checkpatch.pl ----------------------------------------------------
-# The one exception: QEMU adds new expected ACPI tables empty in one patch
+# Two exceptions.  One: QEMU adds new expected ACPI tables empty in one patch
 # (bios-tables-test's process) and fills them in a later one; a zero-length
 # binary file cannot carry an SPDX line.  (QEMU's own CI runs check-patch
 # with allow_failure.)  Anything else checkpatch reports fails the check.
@@ -141,6 +141,19 @@ empty_in_mail() {  # MAIL PATH: does MAIL add PATH as an empty file?
         END { exit !(found && new && !content && post != "" &&
                      index(empty, post) == 1) }' "$1"
 }
+
+# The other: a linux-headers update made by scripts/update-linux-headers.sh.
+# checkpatch warns on every patch that touches the imported headers ("are
+# you using scripts/update-linux-headers.sh?", at its first imported line)
+# and asks about MAINTAINERS when Linux added or removed a header; QEMU's
+# own header updates carry both.  Allowed only in a mail that touches
+# nothing but linux-headers/ and include/standard-headers/.
+imports_only_headers() {  # MAIL
+    ! grep '^diff --git a/' "$1" |
+        grep -qv '^diff --git a/\(linux-headers\|include/standard-headers\)/'
+}
+HEADER_WARNINGS="WARNING: added, moved or deleted file(s) imported from Linux, are you using scripts/update-linux-headers.sh?
+WARNING: added, moved or deleted file(s):"
 
 step "3. checkpatch.pl"
 before=$(count)
@@ -175,6 +188,18 @@ for mail in "$mails"/[0-9][0-9][0-9][0-9]-*.patch; do
             ;;
         esac
     done
+    if imports_only_headers "$mail"; then
+        while IFS= read -r warning; do
+            grep -qxF "$warning" "$log" || continue
+            allowed=$((allowed + 1))
+            echo "$warning" >>"$log.allowed"
+            allowed_lines="$allowed_lines
+    allowed: $warning
+             (a linux-headers update made by the script)"
+        done <<EOF
+$HEADER_WARNINGS
+EOF
+    fi
     left=$((warnings - allowed))
     if [ $allowed -gt 0 ]; then
         echo "  $name: $errors errors, $warnings warnings ($allowed allowed, $left left)"

@@ -25,7 +25,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <linux/vfio.h>
+#include "../vfio-uapi.h"
 
 #include "../../hw/vfio/nvgrace.h"
 
@@ -152,8 +152,8 @@ static void case_regions(void)
     CHECK(ioctl(d, VFIO_DEVICE_GET_REGION_INFO, &r.info) == 0);
     CHECK(r.info.cap_offset == sizeof(r.info));
     CHECK(r.type.header.id == VFIO_REGION_INFO_CAP_TYPE);
-    CHECK(r.type.type == (VFIO_REGION_TYPE_PCI_VENDOR_TYPE | 0x10deu));
-    CHECK(r.type.subtype == VFIO_REGION_SUBTYPE_NVIDIA_COHERENT_MEM);
+    CHECK(r.type.type == VFIO_REGION_TYPE_MEM);
+    CHECK(r.type.subtype == VFIO_REGION_SUBTYPE_MEM_COHERENT);
     CHECK(r.info.size == 3 * GIB && r.info.offset == (uint64_t)REGION(9));
     CHECK(r.info.flags & VFIO_REGION_INFO_FLAG_MMAP);
 
@@ -273,25 +273,35 @@ static void case_usemem_decode_gating(void)
 }
 
 /*
- * As Linux: usemem (BAR4) is VM_PFNMAP, so O_DIRECT I/O into it fails with
- * EFAULT (get_user_pages refuses it); buffered I/O copies and works.
+ * As Linux: usemem is VM_PFNMAP, as BAR4 and as the coherent-memory region
+ * of kernel/'s series, so O_DIRECT I/O into it fails with EFAULT
+ * (get_user_pages refuses it); buffered I/O copies and works.
  */
 static void case_usemem_not_pinnable(void)
 {
-    int c, g, d = open_device(&c, &g, GPU0, 100);
+    static const struct {
+        const char *gpu;
+        unsigned region;
+    } maps[] = { { GPU0, 4 }, { GPU1, 9 } };
     int buffered = open(path_in_dir("mem"), O_RDONLY);
     int direct = open(path_in_dir("mem"), O_RDONLY | O_DIRECT);
     struct iovec iov;
     void *p, *ram;
+    size_t i;
 
     CHECK(buffered >= 0 && direct >= 0);
-    p = mmap(NULL, 1 * GIB, PROT_READ | PROT_WRITE, MAP_SHARED, d,
-             REGION(4));
-    CHECK(p != MAP_FAILED);
-    CHECK(pread(direct, p, 4096, 0) < 0 && errno == EFAULT);
-    iov = (struct iovec) { .iov_base = (char *)p + 8192, .iov_len = 4096 };
-    CHECK(preadv(direct, &iov, 1, 0) < 0 && errno == EFAULT);
-    CHECK(pread(buffered, p, 4096, 0) == 4096);
+    for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+        int c, g, d = open_device(&c, &g, maps[i].gpu, 100 + i);
+
+        p = mmap(NULL, 1 * GIB, PROT_READ | PROT_WRITE, MAP_SHARED, d,
+                 REGION(maps[i].region));
+        CHECK(p != MAP_FAILED);
+        CHECK(pread(direct, p, 4096, 0) < 0 && errno == EFAULT);
+        iov = (struct iovec) { .iov_base = (char *)p + 8192,
+                               .iov_len = 4096 };
+        CHECK(preadv(direct, &iov, 1, 0) < 0 && errno == EFAULT);
+        CHECK(pread(buffered, p, 4096, 0) == 4096);
+    }
     CHECK(posix_memalign(&ram, 4096, 4096) == 0);
     CHECK(pread(direct, ram, 4096, 0) == 4096);
     free(ram);
@@ -565,7 +575,7 @@ static const struct test_case cases[] = {
     { "groups-share-container", case_groups_share_container,
       "host=" GPU0 ";host=" GPU1 },
     { "usemem-not-pinnable", case_usemem_not_pinnable,
-      "host=" GPU0 ",abi=bar,mem=3G,backing=%s/mem" },
+      "host=" GPU0 ",abi=bar,mem=3G,backing=%s/mem;host=" GPU1 ",mem=3G" },
     { "device-ids", case_device_ids,
       "host=" GPU0 ",abi=bar,device-id=0x2348,mem=3G;host=" GPU1
       ",abi=bar,model=gb300,mem=2304M" },

@@ -267,14 +267,13 @@ static void vfio_pci_nvgrace_set_coherent(VFIOPCINvgrace *nv, int source,
 /* The device-specific region: the memory, exactly. */
 static bool vfio_pci_nvgrace_probe_region(VFIOPCINvgrace *nv)
 {
-    const uint32_t type = VFIO_REGION_TYPE_PCI_VENDOR_TYPE |
-                          PCI_VENDOR_ID_NVIDIA;
-    const uint32_t subtype = VFIO_REGION_SUBTYPE_NVIDIA_COHERENT_MEM;
     struct vfio_region_info *info;
 
     /* The info is cached by vfio: it must not be freed here. */
-    if (vfio_device_get_region_info_type(&nv->parent_obj.vbasedev, type,
-                                         subtype, &info)) {
+    if (vfio_device_get_region_info_type(&nv->parent_obj.vbasedev,
+                                         VFIO_REGION_TYPE_MEM,
+                                         VFIO_REGION_SUBTYPE_MEM_COHERENT,
+                                         &info)) {
         return false;
     }
     vfio_pci_nvgrace_set_coherent(nv, VFIO_PCI_NVGRACE_MEMORY_SOURCE_REGION,
@@ -338,8 +337,7 @@ static bool vfio_pci_nvgrace_probe_regions(VFIOPCIDevice *vdev, Error **errp)
     offered = vfio_pci_nvgrace_offered_regions(&vdev->vbasedev);
     error_setg(errp, "host offers no coherent-memory region (expected "
                "device-specific region type 0x%x subtype %u, found: %s)%s%s",
-               VFIO_REGION_TYPE_PCI_VENDOR_TYPE | PCI_VENDOR_ID_NVIDIA,
-               VFIO_REGION_SUBTYPE_NVIDIA_COHERENT_MEM,
+               VFIO_REGION_TYPE_MEM, VFIO_REGION_SUBTYPE_MEM_COHERENT,
                *offered ? offered : "none", bar_err ? " and " : "",
                bar_err ? error_get_pretty(bar_err) : "");
     error_append_hint(errp, "Is the GPU bound to a VFIO driver that exposes "

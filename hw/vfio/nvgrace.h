@@ -30,16 +30,6 @@
 #define VFIO_PCI_NVGRACE_DEFAULT_NODE_COUNT 8
 
 /*
- * Host ABI: the GPU's cache-coherent memory is a VFIO device-specific region
- * of type (VFIO_REGION_TYPE_PCI_VENDOR_TYPE | PCI_VENDOR_ID_NVIDIA) with this
- * subtype.  Its size is the exact size of the memory (no power-of-two
- * rounding) and it is mmap-able as one area starting at offset 0.  Subtype 1
- * (VFIO_REGION_SUBTYPE_NVIDIA_NVLINK2_RAM, POWER9) is taken and deprecated.
- * The constant lives here until linux-headers/ carries it from the kernel.
- */
-#define VFIO_REGION_SUBTYPE_NVIDIA_COHERENT_MEM 2
-
-/*
  * Host ABI of Linux's nvgrace-gpu driver (6.9+), which has no such region:
  * the memory is a fake 64-bit BAR4, a power of two; its one sparse-mmap
  * area at offset 0 is the memory that exists, a multiple of MEMBLK_SIZE
