@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """vfio-pci-nvgrace on the real Linux 7.3 nvgrace-gpu: this project's QEMU,
-built for arm64, runs in the nested host (L1) with the GPU that L1's stock
+built for arm64, runs in the nested host (L1) with the GPU that L1's
 nvgrace-gpu drives.
 
-device_test.py BUILD [TEST...].  Linux 7.3 maps the GPU memory only while
-the GPU's COMMAND.MEMORY is set and it is not in D3, and QEMU's vfio-pci
-writes COMMAND = 0 at every reset, the one at start-up included: the
-device holds both on the host (vfio_pci_hold_host_config) and emulates
-the guest's view.  Two QEMU runs in one boot of L1 show it:
+device_test.py BUILD [TEST...].  On stock Linux 7.3 the memory is BAR4,
+which Linux 7.3 maps only while the GPU's COMMAND.MEMORY is set and it is
+not in D3, and QEMU's vfio-pci writes COMMAND = 0 at every reset, the one
+at start-up included: the device holds both on the host
+(vfio_pci_hold_host_config) and emulates the guest's view.  On Linux 7.3
+with kernel/'s series the device takes the coherent memory region, whose
+contract keeps it mapped through both, and holds nothing; BAR4 of that
+kernel is run too.  Two QEMU runs in each boot of L1 show it:
   qmp    the monitor reads the GPU memory before the guest runs and after
-         system resets (without the hold, the first read dies with "Bus
-         error");
+         system resets (without the hold, the first read of BAR4 dies with
+         "Bus error");
   qtest  the guest, played by qtest, writes a pattern into the memory,
          clears the GPU's memory decode and asks for D3hot through its
          config space, and reads and writes the memory meanwhile; L0 then
@@ -46,7 +49,7 @@ QEMU = r"""qemu-system-aarch64 -M virt -nodefaults -display none \
     -numa node,nodeid=0,memdev=m0 -numa node,nodeid=1 \
     -device pcie-root-port,id=rp1,chassis=1,addr=01.0 \
     -device vfio-pci-nvgrace,host=$GPU,bus=rp1,id=gpu0,node=1,node-count=1,\
-memaddr=0x%x""" % MEMADDR
+memaddr=0x%x,memory-source=%%(source)s""" % MEMADDR
 
 # QMP on stdio: no echo to filter, one JSON reply per line.
 XP = ('{"execute": "human-monitor-command", '
@@ -84,6 +87,7 @@ L1_SCRIPT = nested.BIND_NVGRACE + r"""
 echo "== qmp"
 %(qemu)s -S -cpu max \
     -trace vfio_pci_write_config -trace 'vfio_pci_reset*' \
+    -trace vfio_pci_nvgrace_coherent_region \
     -qmp stdio <<EOF 2>&1 || echo "qemu: exit status $?"
 %(qmp)sEOF
 echo "== qtest"
@@ -103,8 +107,15 @@ kill $qemu 2>/dev/null
 wait $qemu
 cat /tmp/qtest-out
 echo "== end"
-""" % {"qemu": QEMU, "qmp": QMP_COMMANDS,
-       "qtest": "\n".join(QTEST_COMMANDS), "count": len(QTEST_COMMANDS)}
+"""
+
+
+def l1_script(source):
+    """L1's script, with the device taking the GPU memory from @source."""
+    return L1_SCRIPT % {"qemu": QEMU % {"source": source},
+                        "qmp": QMP_COMMANDS,
+                        "qtest": "\n".join(QTEST_COMMANDS),
+                        "count": len(QTEST_COMMANDS)}
 
 
 def replies(text):
@@ -118,13 +129,14 @@ def replies(text):
     return result
 
 
-class DeviceOnLinux73(unittest.TestCase):
+class Device(unittest.TestCase):
+    IMAGE = SOURCE = None       # L1's kernel, the device's memory-source
     qmp = qtest = None
     backing = b""
 
     @classmethod
     def setUpClass(cls):
-        host = nested.NestedHost(BUILD)
+        host = nested.NestedHost(BUILD, image=cls.IMAGE)
         try:
             files = {}
             root = os.path.join(host.nested, "qemu-root")
@@ -134,12 +146,14 @@ class DeviceOnLinux73(unittest.TestCase):
                     with open(path, "rb") as f:
                         files[os.path.relpath(path, root)] = f.read()
             gpu = host.gpu()
-            rc, out = host.run(L1_SCRIPT, gpus=[gpu], files=files)
+            rc, out = host.run(l1_script(cls.SOURCE), gpus=[gpu],
+                               files=files)
             with open(gpu.backing, "rb") as f:
                 cls.backing = f.read(16)
         finally:
             host.close()
-        print("L1 (Linux 7.3, nested):\n" + out)
+        print("L1 (%s, nested), memory-source=%s:\n%s" %
+              (cls.IMAGE, cls.SOURCE, out))
         if rc != 0:
             raise AssertionError("L1's test script failed (rc %d)" % rc)
         cls.qmp = out[out.index("== qmp"):out.index("== qtest")]
@@ -154,6 +168,15 @@ class DeviceOnLinux73(unittest.TestCase):
         self.assertEqual([d["type"] for d in devices], ["vfio-pci-nvgrace"])
         self.assertEqual(devices[0]["data"]["memaddr"], MEMADDR)
         self.assertEqual(devices[0]["data"]["size"], USEMEM)
+
+    def test_takes_the_memory_from_the_source(self):
+        m = re.search(r"vfio_pci_nvgrace_coherent_region .*GPU memory from "
+                      r"the (\w+), region (\d+) size 0x([0-9a-f]+)", self.qmp)
+        self.assertIsNotNone(m, self.qmp)
+        self.assertEqual(m.group(1), self.SOURCE)
+        self.assertEqual(int(m.group(3), 16), USEMEM)
+        if self.SOURCE == "bar":
+            self.assertEqual(m.group(2), "4")
 
     def test_start_up_reset_writes_command_zero(self):
         """What the device must withstand: before the guest runs, vfio-pci
@@ -201,6 +224,16 @@ class DeviceOnLinux73(unittest.TestCase):
         self.assertEqual(self.backing,
                          PATTERN[0].to_bytes(8, "little") +
                          PATTERN[1].to_bytes(8, "little"))
+
+
+# Stock Linux 7.3: BAR4, held.  Linux 7.3 with kernel/'s series: the
+# region, not held, and BAR4 again on that kernel.
+for _image, _source in (("Image", "bar"), ("Image-series", "region"),
+                        ("Image-series", "bar")):
+    _name = "Device_%s_%s" % (_image.replace("-", "_"), _source)
+    globals()[_name] = type(_name, (Device,),
+                            {"IMAGE": _image, "SOURCE": _source})
+del Device, _name, _image, _source
 
 
 if __name__ == "__main__":

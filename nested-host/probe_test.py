@@ -117,11 +117,14 @@ done
     return split_modes(out)
 
 
-def run_probes_emulated(gpu):
-    """The same probes on the emulated host (type1 and iommufd)."""
+def run_probes_emulated(gpu, region=False):
+    """The same probes on the emulated host (type1 and iommufd): on BAR4 of
+    its model of Linux 7.3, or with @region on its coherent memory region,
+    its model of kernel/'s series."""
     build = os.path.abspath(BUILD)
     g = GPUS[gpu]
-    spec = "host=%s,model=%s,mem=%s,abi=bar" % (HOST_GPU, g["model"], g["mem"])
+    spec = "host=%s,model=%s,mem=%s" % (HOST_GPU, g["model"], g["mem"])
+    spec += "" if region else ",abi=bar"
     if g.get("device_id"):
         spec += ",device-id=" + g["device_id"]
     env = dict(os.environ,
@@ -133,10 +136,14 @@ def run_probes_emulated(gpu):
         disk = os.path.join(tmp, "disk.img")
         with open(disk, "wb") as f:
             f.truncate(1 << 20)
+        # Each built against the uapi of the kernel it is compared with.
+        probe = ([os.path.join(build, "nested", "vfio-probe-series"),
+                  "--region"] if region else
+                 [os.path.join(build, "nested", "vfio-probe")])
         for mode in ("type1", "iommufd"):
             res = subprocess.run(
-                [os.path.join(build, "nested", "vfio-probe"), mode, HOST_GPU,
-                 disk], env=env, capture_output=True, text=True, timeout=120)
+                probe + [mode, HOST_GPU, disk], env=env,
+                capture_output=True, text=True, timeout=120)
             out += "== %s\n%s%s" % (mode, res.stdout, res.stderr)
     print("emulated host, %s:\n%s" % (gpu, out))
     return split_modes(out)
@@ -169,23 +176,28 @@ class Probes(unittest.TestCase):
             print("%-8s %-24s %-14s %-14s%s" % (
                 mode, probe, r, e, "" if r == e else "  differs"))
 
+    def real_outcome(self, mode, probe):
+        return self.real.get(mode, {}).get(probe)
+
+    def emulated_outcome(self, mode, probe):
+        return self.emulated.get(mode, {}).get(probe)
+
     def test_linux_7_3_as_documented(self):
         for (mode, probe), outcome in LINUX_7_3.items():
             with self.subTest(mode=mode, probe=probe):
                 self.assertEqual(self.real.get(mode, {}).get(probe), outcome)
 
 
-def add_row_tests(cls):
-    """One test per documented row: the emulated host does what Linux 7.3
-    does; rows in GAPS are expected failures."""
-    for (mode, probe) in LINUX_7_3:
+def add_row_tests(cls, rows, gaps):
+    """One test per documented row of @rows: the emulated host does what the
+    real kernel did; rows in @gaps are expected failures."""
+    for (mode, probe) in rows:
         def check(self, mode=mode, probe=probe):
-            real = self.real.get(mode, {}).get(probe)
-            emulated = self.emulated.get(mode, {}).get(probe)
-            self.assertEqual(emulated, real,
+            self.assertEqual(self.emulated_outcome(mode, probe),
+                             self.real_outcome(mode, probe),
                              "%s %s: fix: %s" % (mode, probe,
-                                                 GAPS.get((mode, probe))))
-        if (mode, probe) in GAPS:
+                                                 gaps.get((mode, probe))))
+        if (mode, probe) in gaps:
             check = unittest.expectedFailure(check)
         name = "test_emulated_%s_%s" % (mode, probe.replace("-", "_"))
         setattr(cls, name, check)
@@ -193,7 +205,7 @@ def add_row_tests(cls):
 
 for _gpu in GPUS:
     _cls = type("Probes_" + _gpu.replace("-", "_"), (Probes,), {"GPU": _gpu})
-    add_row_tests(_cls)
+    add_row_tests(_cls, LINUX_7_3, GAPS)
     globals()[_cls.__name__] = _cls
 del Probes, _cls, _gpu
 

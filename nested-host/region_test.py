@@ -9,7 +9,9 @@ type1 and through iommufd, on the VFIO_REGION_TYPE_MEM region
 (--region) and on BAR4.  The region must do what its contract in
 include/uapi/linux/vfio.h says; BAR4 must still do what Linux 7.3 does,
 since the series leaves the BAR's semantics alone.  Data the probe writes
-through the region must be in L0's backing file of the GPU memory.
+through the region must be in L0's backing file of the GPU memory.  The
+same probes run on the emulated host's region, which models the series,
+and must give what L1 gave, row by row (rows in REGION_GAPS excepted).
 """
 
 import os
@@ -72,6 +74,16 @@ REGION[("iommufd", "dma-buf-remap-after-reset")] = "ok"
 # ... but not one made while the user's low power is engaged.
 REGION[("iommufd", "dma-buf-map-low-power")] = "ENODEV"
 
+# Rows where the emulated host's region differs from the series, and what
+# fixes each.
+REGION_GAPS = {
+    ("type1", "dma-buf-export"): probe_test.GAPS[("type1", "dma-buf-export")],
+    ("type1", "touch-low-power"): probe_test.NO_LOW_POWER,
+    ("type1", "touch-after-low-power"): probe_test.NO_LOW_POWER,
+}
+REGION_GAPS.update({("iommufd", probe): probe_test.NO_IOMMUFD
+                    for (mode, probe) in REGION if mode == "iommufd"})
+
 # BAR4 on the same kernel: Linux 7.3's semantics, the user's values read
 # back as written.
 BAR = dict(probe_test.LINUX_7_3)
@@ -120,14 +132,28 @@ done
 
 class Series(unittest.TestCase):
     GPU = None
-    probes = backing = None
+    probes = backing = emulated = None
 
     @classmethod
     def setUpClass(cls):
         cls.probes, cls.backing = run_probes(cls.GPU)
+        cls.emulated = probe_test.run_probes_emulated(cls.GPU, region=True)
+        print("%s, the region:\n%-8s %-26s %-14s %-14s" % (
+            cls.GPU, "path", "probe", "series", "emulated"))
+        for mode, probe in sorted(REGION):
+            r = cls.probes.get(("region", mode), {}).get(probe, ("-",))[0]
+            e = cls.emulated.get(mode, {}).get(probe, "-")
+            print("%-8s %-26s %-14s %-14s%s" % (
+                mode, probe, r, e, "" if r == e else "  differs"))
 
     def outcome(self, where, mode, probe):
         return self.probes.get((where, mode), {}).get(probe, ("-", ""))
+
+    def real_outcome(self, mode, probe):
+        return self.outcome("region", mode, probe)[0]
+
+    def emulated_outcome(self, mode, probe):
+        return self.emulated.get(mode, {}).get(probe, "-")
 
     def test_region_keeps_its_contract(self):
         for (mode, probe), expected in REGION.items():
@@ -158,10 +184,11 @@ class Series(unittest.TestCase):
 
 for _gpu in GPUS:
     _cls = type("Series_" + _gpu.replace("-", "_"), (Series,), {"GPU": _gpu})
+    probe_test.add_row_tests(_cls, REGION, REGION_GAPS)
     globals()[_cls.__name__] = _cls
 del Series, _cls, _gpu
 
 
 if __name__ == "__main__":
-    BUILD = sys.argv[1]
+    BUILD = probe_test.BUILD = sys.argv[1]
     unittest.main(argv=[sys.argv[0], "-v"] + sys.argv[2:])

@@ -7,7 +7,8 @@
 #   probe   nested-host/probe_test.py: the probes in L1 and on the
 #           emulated host;
 #   device  nested-host/device_test.py: this project's QEMU (built for
-#           arm64) in L1, on the real nvgrace-gpu;
+#           arm64) in L1, on the real nvgrace-gpu, stock and with
+#           kernel/'s series;
 #   region  nested-host/region_test.py: the probes in L1 running Linux 7.3
 #           with kernel/'s series, on its coherent memory region.
 # Skips (status 77, saying why) only when Debian's archive and
@@ -38,6 +39,8 @@ step() {
 step guest/build-guest.sh
 case $suite in
 region) step nested-host/build-kernel.sh series ;;
+device) step nested-host/build-kernel.sh
+        step nested-host/build-kernel.sh series ;;
 *) step nested-host/build-kernel.sh ;;
 esac
 [ "$suite" = device ] && step nested-host/build-qemu-arm64.sh
@@ -52,6 +55,8 @@ probe=$repo/nested-host/probe/vfio-probe.c
 if [ "$suite" = region ]; then
     $cross_cc -static -O2 -Wall -Wextra -Werror -I"$nested/uapi-series" \
         -o "$nested/vfio-probe-series-arm64" "$probe" || exit 1
+    cc -O2 -Wall -Wextra -Werror -I"$nested/uapi-series" \
+        -o "$nested/vfio-probe-series" "$probe" || exit 1
 else
     $cross_cc -static -O2 -Wall -Wextra -Werror -I"$nested/uapi" \
         -o "$nested/vfio-probe-arm64" "$probe" || exit 1
