@@ -19,6 +19,10 @@ kernel is run too.  Two QEMU runs in each boot of L1 show it:
          clears the GPU's memory decode and asks for D3hot through its
          config space, and reads and writes the memory meanwhile; L0 then
          finds the pattern in the GPU's backing file.
+A third run uses iommufd, which can map the memory for other devices' DMA
+only through a dma-buf of it: the region's is mapped, and mapped again
+after each reset, which revokes it; Linux 7.3 exports no dma-buf of BAR4
+in L1, and QEMU refuses to start there.
 """
 
 import json
@@ -50,6 +54,7 @@ QEMU = r"""qemu-system-aarch64 -M virt -nodefaults -display none \
     -device pcie-root-port,id=rp1,chassis=1,addr=01.0 \
     -device vfio-pci-nvgrace,host=$GPU,bus=rp1,id=gpu0,node=1,node-count=1,\
 memaddr=0x%x,memory-source=%%(source)s""" % MEMADDR
+IOMMUFD = " -object iommufd,id=iommufd0 -global vfio-pci.iommufd=iommufd0"
 
 # QMP on stdio: no echo to filter, one JSON reply per line.
 XP = ('{"execute": "human-monitor-command", '
@@ -58,6 +63,13 @@ QMP_COMMANDS = ('{"execute": "qmp_capabilities"}\n'
                 '{"execute": "query-memory-devices"}\n' + XP +
                 RESETS * ('{"execute": "system_reset"}\n' + XP) +
                 '{"execute": "quit"}\n')
+
+# With iommufd: the memory after the start-up reset and after one more.
+QMP_IOMMUFD = ('{"execute": "qmp_capabilities"}\n'
+               '{"execute": "query-memory-devices"}\n' + XP +
+               '{"execute": "system_reset"}\n' + XP +
+               '{"execute": "quit"}\n')
+IOMMUFD_RESETS = 2
 
 # The GPU's config space in virt's ECAM, once the root port at 00:01.0
 # has bus 1 behind it; its PM capability is at 0x80.
@@ -106,6 +118,12 @@ done
 kill $qemu 2>/dev/null
 wait $qemu
 cat /tmp/qtest-out
+echo "== iommufd"
+%(qemu)s%(iommufd)s -S -cpu max \
+    -trace vfio_device_export_ram_dmabuf -trace 'iommufd_backend_*map*' \
+    -trace vfio_container_remap_ram \
+    -qmp stdio <<EOF 2>&1 || echo "qemu: exit status $?"
+%(qmp_iommufd)sEOF
 echo "== end"
 """
 
@@ -113,6 +131,7 @@ echo "== end"
 def l1_script(source):
     """L1's script, with the device taking the GPU memory from @source."""
     return L1_SCRIPT % {"qemu": QEMU % {"source": source},
+                        "iommufd": IOMMUFD, "qmp_iommufd": QMP_IOMMUFD,
                         "qmp": QMP_COMMANDS,
                         "qtest": "\n".join(QTEST_COMMANDS),
                         "count": len(QTEST_COMMANDS)}
@@ -157,8 +176,10 @@ class Device(unittest.TestCase):
         if rc != 0:
             raise AssertionError("L1's test script failed (rc %d)" % rc)
         cls.qmp = out[out.index("== qmp"):out.index("== qtest")]
-        cls.qtest = [line for line in out[out.index("== qtest"):].splitlines()
-                     if re.match(r"(OK|FAIL|ERR)", line)]
+        cls.qtest = [line for line in
+                     out[out.index("== qtest"):out.index("== iommufd")]
+                     .splitlines() if re.match(r"(OK|FAIL|ERR)", line)]
+        cls.iommufd = out[out.index("== iommufd"):out.index("== end")]
 
     def test_realizes_on_nvgrace_gpu(self):
         """QEMU starts on L1's nvgrace-gpu and maps usemem at memaddr."""
@@ -217,6 +238,43 @@ class Device(unittest.TestCase):
                 value, mask = expected[command]
                 self.assertEqual(int(answer.split()[1], 16) & mask, value,
                                  "%s: %s" % (command, answer))
+
+    def test_iommufd_maps_the_memory_through_a_dmabuf(self):
+        """iommufd maps the region's dma-buf, and maps it again after
+        each reset, which revokes it.  BAR4 has no dma-buf in L1, so QEMU
+        refuses to start, saying so."""
+        export = re.search(r"vfio_device_export_ram_dmabuf \S+ region (\d+) "
+                           r"size 0x([0-9a-f]+): (-?\d+)", self.iommufd)
+        self.assertIsNotNone(export, self.iommufd)
+        self.assertEqual(int(export.group(2), 16), USEMEM)
+        if self.SOURCE == "bar":
+            self.assertEqual(export.group(1), "4")
+            self.assertLess(int(export.group(3)), 0)
+            self.assertIn("qemu: exit status 1", self.iommufd)
+            self.assertRegex(self.iommufd, r"other devices cannot DMA into "
+                             r"the GPU memory: Region \S+ coherent-mem: "
+                             r"vfio_container_dma_map\(.*\) = -14 "
+                             r"\(Bad address\)")
+            self.assertRegex(self.iommufd, r"iommufd maps it only through a "
+                             r"dma-buf, and the host cannot export region 4 "
+                             r"as a dma-buf \(VFIO_DEVICE_FEATURE_DMA_BUF\)")
+            return
+        self.assertGreaterEqual(int(export.group(3)), 0)
+        self.assertNotIn("qemu: exit status", self.iommufd)
+        maps = re.findall(r"iommufd_backend_map_file_dma .* iova=0x%x "
+                          r"size=0x%x fd=%s start=0 readonly=0 \((-?\d+)\)" %
+                          (MEMADDR, USEMEM, export.group(3)), self.iommufd)
+        remaps = re.findall(r"vfio_container_remap_ram .* iova 0x%x" %
+                            MEMADDR, self.iommufd)
+        # At the plug, then after the start-up reset and system_reset.
+        self.assertEqual(maps, ["0"] * (1 + IOMMUFD_RESETS), self.iommufd)
+        self.assertEqual(len(remaps), IOMMUFD_RESETS, self.iommufd)
+        got = replies(self.iommufd)
+        self.assertEqual(len(got), 6, self.iommufd)
+        for reply in (got[2], got[4]):
+            self.assertRegex(reply["return"],
+                             r"^%016x: 0x[0-9a-f]{16} 0x[0-9a-f]{16}" %
+                             MEMADDR)
 
     def test_guest_data_reaches_the_host(self):
         """What the guest wrote, also while decode was off and in D3hot,

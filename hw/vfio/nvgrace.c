@@ -68,6 +68,7 @@ struct VFIOPCINvgrace {
     void *coherent_map;
     uint64_t coherent_size;
     MemoryRegion coherent_mem;
+    Error *dmabuf_error;        /* why the host exports no dma-buf of it */
     bool plugged;
     Error *migration_blocker;
 };
@@ -416,11 +417,44 @@ static bool vfio_pci_nvgrace_map_coherent_mem(VFIOPCINvgrace *nv,
     return true;
 }
 
+/*
+ * Other devices DMA into the memory like into any guest RAM.  iommufd
+ * maps it only through a dma-buf: the mmap is a PFNMAP.  A host that
+ * exports none fails the realize only where a container needs one, once
+ * the memory is plugged.
+ */
+static void vfio_pci_nvgrace_export_dmabuf(VFIOPCINvgrace *nv)
+{
+    vfio_device_export_ram_dmabuf(&nv->parent_obj.vbasedev,
+                                  &nv->coherent_mem, nv->coherent_index,
+                                  &nv->dmabuf_error);
+}
+
+static bool vfio_pci_nvgrace_check_dma(VFIOPCINvgrace *nv, Error **errp)
+{
+    if (vfio_device_ram_dma_mapped(&nv->parent_obj.vbasedev, errp)) {
+        return true;
+    }
+    error_prepend(errp, "other devices cannot DMA into the GPU memory: ");
+    if (nv->parent_obj.vbasedev.iommufd && nv->dmabuf_error) {
+        error_append_hint(errp, "iommufd maps it only through a dma-buf, "
+                          "and the %s.\n", error_get_pretty(nv->dmabuf_error));
+        error_append_hint(errp, "That needs Linux 6.19 or later, and "
+                          "nvgrace-gpu with the coherent-memory region; "
+                          "else use the legacy VFIO container (no "
+                          "iommufd).\n");
+    }
+    return false;
+}
+
 static void vfio_pci_nvgrace_unmap_coherent_mem(VFIOPCINvgrace *nv)
 {
     if (!nv->coherent_map) {
         return;
     }
+    vfio_device_release_ram_dmabufs(&nv->parent_obj.vbasedev);
+    error_free(nv->dmabuf_error);
+    nv->dmabuf_error = NULL;
     object_unparent(OBJECT(&nv->coherent_mem));
     munmap(nv->coherent_map, nv->coherent_size);
     nv->coherent_map = NULL;
@@ -549,8 +583,12 @@ static void vfio_pci_nvgrace_realize(PCIDevice *pdev, Error **errp)
     }
 
     if (!vfio_pci_nvgrace_hold_decode(nv, errp) ||
-        !vfio_pci_nvgrace_map_coherent_mem(nv, errp) ||
-        !vfio_pci_nvgrace_plug(nv, errp)) {
+        !vfio_pci_nvgrace_map_coherent_mem(nv, errp)) {
+        goto fail;
+    }
+    vfio_pci_nvgrace_export_dmabuf(nv);
+    if (!vfio_pci_nvgrace_plug(nv, errp) ||
+        !vfio_pci_nvgrace_check_dma(nv, errp)) {
         goto fail;
     }
 
