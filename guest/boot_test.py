@@ -304,6 +304,38 @@ gpumem dio-read 0 /dev/vda %d %d
             self.assertEqual(int(read["bytes"]), mib * MiB)
             self.assertEqual(int(read["errors"]), 0)
 
+    def test_7_host_direct_io_with_gpu_node_buffers(self):
+        """cache.direct=on: the host's O_DIRECT I/O cannot pin the GPU
+        memory (EFAULT, as on Linux 7.3 and with kernel/'s series), so
+        QEMU's block layer bounces those requests.  Without that, the
+        guest's reads and writes with buffers on the GPU node fail."""
+        gpu = self.gpu(online="driver-managed")
+        read_seed, write_seed, mib = 0x6469736b, 0x77726974, 16
+        disk = os.path.join(self.guest.tmp, "disk.img")
+        write_pattern(disk, 0, 2 * mib * MiB, read_seed)
+        _, out = self.boot([gpu], "uefi", guest.VIRTIO_BLK_MODULES + """
+insmod /lib/modules/nvgrace_mem.ko
+echo "--- read"
+gpumem dio-read 1 /dev/vda %d %d
+echo "--- write"
+gpumem dio-write 1 /dev/vda %d %d %d
+""" % (mib, read_seed, mib, write_seed, mib),
+            extra=guest.virtio_blk(disk, cache_direct=True))
+        for part in ("--- read", "--- write"):
+            text = out.split(part)[1]
+            placed = kv_lines(text, "pages_on_node")[0]
+            done = kv_lines(text, "node")[0]
+            print("guest: %s %s" % (part[4:], " ".join(
+                "%s=%s" % kv for kv in done.items())))
+            self.assertEqual(placed["pages_on_node"], placed["pages"])
+            self.assertEqual(int(done["bytes"]), mib * MiB)
+        self.assertEqual(int(kv_lines(out.split("--- read")[1],
+                                      "node")[0]["errors"]), 0)
+        counts, other = classify_pages(disk, -mib * MiB, 2 * mib * MiB,
+                                       [write_seed], start=mib * MiB)
+        self.assertEqual((counts[write_seed], other),
+                         (mib * MiB // PAGE, []))
+
 
 class TwoGpuTest(GuestCase):
     def test_5_two_gpus_both_policies(self):

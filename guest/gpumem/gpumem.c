@@ -38,6 +38,14 @@
  *       pages_on_node=<pages on node> pages=<pages>
  *       node=<n> bytes=<n> dio_mibs=<MiB/s> errors=<mismatching words>
  *
+ *   gpumem dio-write <node> <path> <MiB> <seed> <at_MiB>
+ *     The other way: writes pattern(seed, i) to word i of a buffer bound
+ *     to <node>, then writes the buffer with O_DIRECT in 1 MiB requests to
+ *     <path> from byte at_MiB * 1 MiB on, and fsyncs: the device's DMA
+ *     reads the GPU node's memory.  Prints
+ *       pages_on_node=<pages on node> pages=<pages>
+ *       node=<n> bytes=<n> dio_mibs=<MiB/s>
+ *
  *   gpumem node-fill <node> <seed> [hold_seconds]
  *     Binds an anonymous mapping to <node> and fills it in 2 MiB steps, up
  *     to the node's MemFree less 16 MiB.  The pattern is keyed by physical
@@ -606,6 +614,46 @@ static int cmd_dio_read(int node, const char *path, uint64_t mib,
 	return (!on_node || errors) ? 1 : 0;
 }
 
+static int cmd_dio_write(int node, const char *path, uint64_t mib,
+			 uint64_t seed, uint64_t at_mib)
+{
+	size_t len = mib * MIB, n = len / 8, i, done = 0;
+	uint64_t *buf;
+	bool on_node;
+	double t;
+	ssize_t r;
+	int fd;
+
+	if (!mib)
+		return 2;
+	buf = map_touched(node, len, &on_node);
+	if (!buf)
+		return 1;
+	for (i = 0; i < n; i++)
+		buf[i] = pattern(seed, i);
+	fd = open(path, O_WRONLY | O_DIRECT);
+	if (fd < 0)
+		return fail(path);
+	t = now();
+	while (done < len) {
+		r = pwrite(fd, (char *)buf + done, MIB, at_mib * MIB + done);
+		if (r <= 0) {
+			close(fd);
+			return fail("O_DIRECT write");
+		}
+		done += r;
+	}
+	if (fsync(fd)) {
+		close(fd);
+		return fail("fsync");
+	}
+	t = now() - t;
+	close(fd);
+	printf("node=%d bytes=%zu dio_mibs=%.1f\n", node, done, len / MIB / t);
+	munmap(buf, len);
+	return on_node ? 0 : 1;
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
@@ -614,9 +662,10 @@ static int usage(void)
 		"       %s bw <node> <MiB> <reps>\n"
 		"       %s node-fill <node> <seed> [hold_seconds]\n"
 		"       %s dio-read <node> <path> <MiB> <seed>\n"
+		"       %s dio-write <node> <path> <MiB> <seed> <at_MiB>\n"
 		"       %s devmem-fill <phys_base_hex> <bytes> <seed>\n"
 		"       %s devmem-check <phys_base_hex> <bytes> <seed>\n",
-		prog, prog, prog, prog, prog, prog, prog);
+		prog, prog, prog, prog, prog, prog, prog, prog);
 	return 2;
 }
 
@@ -640,6 +689,13 @@ int main(int argc, char **argv)
 		    parse_u64(argv[5], 0, &b) || a > (SIZE_MAX >> 20))
 			return usage();
 		return cmd_dio_read(node, argv[3], a, b);
+	}
+	if (!strcmp(cmd, "dio-write") && argc == 7) {
+		if (parse_node(argv[2], &node) || parse_u64(argv[4], 0, &a) ||
+		    parse_u64(argv[5], 0, &b) || parse_u64(argv[6], 0, &c) ||
+		    a > (SIZE_MAX >> 20) || c > (SIZE_MAX >> 20))
+			return usage();
+		return cmd_dio_write(node, argv[3], a, b, c);
 	}
 	if (!strcmp(cmd, "node-fill") && (argc == 4 || argc == 5)) {
 		if (parse_node(argv[2], &node) || parse_u64(argv[3], 0, &a) ||
