@@ -36,7 +36,8 @@ QUIT_TIMEOUT = 60
 
 # Ways realize fails after the device has taken something: after vfio-pci
 # has the device (the mmap of the memory fails), after the memory is mmapped
-# (no room for it in the device-memory area, or not at 'memaddr').  QEMU
+# (no room for it in the device-memory area, or not at 'memaddr'), after
+# it is plugged (its DMA map fails).  QEMU
 # then exits (error_fatal) without finalizing the device, so what vfio-pci
 # holds (device, group, container, the DMA mapping of guest RAM) is left to
 # the kernel; what this device took must already be given back.
@@ -47,6 +48,8 @@ HALFWAY = [
      r"raise maxmem to at least 2048M"),
     ("memaddr in RAM", machine() + gpu(memaddr="0x40000000"), "",
      r"'memaddr' 0x40000000: can't add memory device"),
+    ("DMA map fails", machine() + gpu(), ",fault=dma-map-memory",
+     r"other devices cannot DMA into the GPU memory"),
 ]
 
 
