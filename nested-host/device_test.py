@@ -17,12 +17,14 @@ kernel is run too.  Two QEMU runs in each boot of L1 show it:
          "Bus error");
   qtest  the guest, played by qtest, writes a pattern into the memory,
          clears the GPU's memory decode and asks for D3hot through its
-         config space, and reads and writes the memory meanwhile; L0 then
-         finds the pattern in the GPU's backing file.
-A third run uses iommufd, which can map the memory for other devices' DMA
-only through a dma-buf of it: the region's is mapped, and mapped again
-after each reset, which revokes it; Linux 7.3 exports no dma-buf of BAR4
-in L1, and QEMU refuses to start there.
+         config space, and reads and writes the memory meanwhile, then
+         resets the GPU with an FLR and reads it again; L0 then finds the
+         pattern in the GPU's backing file.
+Then iommufd, which can map the memory for other devices' DMA only through
+a dma-buf of it: the region's is mapped, and mapped again after each
+reset, QEMU's (monitor) or the guest's FLR (qtest), which revoke it;
+Linux 7.3 exports no dma-buf of BAR4 in L1, and QEMU refuses to start
+there.
 """
 
 import json
@@ -72,14 +74,17 @@ QMP_IOMMUFD = ('{"execute": "qmp_capabilities"}\n'
 IOMMUFD_RESETS = 2
 
 # The GPU's config space in virt's ECAM, once the root port at 00:01.0
-# has bus 1 behind it; its PM capability is at 0x80.
+# has bus 1 behind it; its PCIe capability is at 0x40, PM at 0x80.
 ECAM = 0x4010000000
 ROOT_PORT = ECAM + (0x08 << 12)
 GPU_CFG = ECAM + (1 << 20)
-QTEST_COMMANDS = [
-    "writeq 0x%x 0x%x" % (MEMADDR, PATTERN[0]),
+GPU_BUS = [
     "writeb 0x%x 1" % (ROOT_PORT + 0x19),      # secondary bus
     "writeb 0x%x 1" % (ROOT_PORT + 0x1a),      # subordinate bus
+]
+FLR = "writew 0x%x 0x8000" % (GPU_CFG + 0x48)  # PCIe Device Control
+QTEST_COMMANDS = [
+    "writeq 0x%x 0x%x" % (MEMADDR, PATTERN[0])] + GPU_BUS + [
     "readw 0x%x" % GPU_CFG,                    # vendor: NVIDIA
     "writew 0x%x 0x6" % (GPU_CFG + 0x4),       # memory decode, master on
     "writew 0x%x 0x0" % (GPU_CFG + 0x4),       # ... and off
@@ -91,7 +96,12 @@ QTEST_COMMANDS = [
     "readq 0x%x" % MEMADDR,
     "writeq 0x%x 0x%x" % (MEMADDR + 8, PATTERN[1]),
     "writew 0x%x 0x0" % (GPU_CFG + 0x84),      # D0
+    FLR,
+    "readq 0x%x" % MEMADDR,
 ]
+# With iommufd, on the region: an FLR the guest writes revokes the
+# dma-buf's mapping; QEMU maps it again.
+QTEST_IOMMUFD = GPU_BUS + [FLR, "readq 0x%x" % MEMADDR]
 
 # qtest answers each command with one line; QEMU does not exit at the end
 # of its input, so it is stopped once every answer is in (bounded).
@@ -103,7 +113,7 @@ echo "== qmp"
     -qmp stdio <<EOF 2>&1 || echo "qemu: exit status $?"
 %(qmp)sEOF
 echo "== qtest"
-mkfifo /tmp/qtest-in
+mkfifo /tmp/qtest-in /tmp/qtest-iommufd-in
 %(qemu)s -accel qtest -qtest stdio </tmp/qtest-in >/tmp/qtest-out 2>&1 &
 qemu=$!
 cat >/tmp/qtest-in <<EOF
@@ -124,6 +134,26 @@ echo "== iommufd"
     -trace vfio_container_remap_ram \
     -qmp stdio <<EOF 2>&1 || echo "qemu: exit status $?"
 %(qmp_iommufd)sEOF
+echo "== iommufd-flr"
+if [ %(source)s = region ]; then
+    %(qemu)s%(iommufd)s -accel qtest -qtest stdio \
+        -trace vfio_container_remap_ram -trace iommufd_backend_map_file_dma \
+        </tmp/qtest-iommufd-in >/tmp/qtest-iommufd-out 2>&1 &
+    qemu=$!
+    cat >/tmp/qtest-iommufd-in <<EOF
+%(qtest_iommufd)s
+EOF
+    n=0
+    while [ "$(grep -c '^OK\|^FAIL\|^ERR' /tmp/qtest-iommufd-out)" -lt \
+            %(count_iommufd)d ] && kill -0 $qemu 2>/dev/null &&
+          [ $n -lt 600 ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    kill $qemu 2>/dev/null
+    wait $qemu
+    cat /tmp/qtest-iommufd-out
+fi
 echo "== end"
 """
 
@@ -132,6 +162,9 @@ def l1_script(source):
     """L1's script, with the device taking the GPU memory from @source."""
     return L1_SCRIPT % {"qemu": QEMU % {"source": source},
                         "iommufd": IOMMUFD, "qmp_iommufd": QMP_IOMMUFD,
+                        "source": source,
+                        "qtest_iommufd": "\n".join(QTEST_IOMMUFD),
+                        "count_iommufd": len(QTEST_IOMMUFD),
                         "qmp": QMP_COMMANDS,
                         "qtest": "\n".join(QTEST_COMMANDS),
                         "count": len(QTEST_COMMANDS)}
@@ -179,7 +212,10 @@ class Device(unittest.TestCase):
         cls.qtest = [line for line in
                      out[out.index("== qtest"):out.index("== iommufd")]
                      .splitlines() if re.match(r"(OK|FAIL|ERR)", line)]
-        cls.iommufd = out[out.index("== iommufd"):out.index("== end")]
+        cls.iommufd = out[out.index("== iommufd"):
+                          out.index("== iommufd-flr")]
+        cls.iommufd_flr = out[out.index("== iommufd-flr"):
+                              out.index("== end")]
 
     def test_realizes_on_nvgrace_gpu(self):
         """QEMU starts on L1's nvgrace-gpu and maps usemem at memaddr."""
@@ -275,6 +311,24 @@ class Device(unittest.TestCase):
             self.assertRegex(reply["return"],
                              r"^%016x: 0x[0-9a-f]{16} 0x[0-9a-f]{16}" %
                              MEMADDR)
+
+    def test_iommufd_maps_the_memory_again_after_a_guest_flr(self):
+        """A guest's FLR revokes the dma-buf's mapping too; QEMU maps it
+        again, and the guest's RAM stays readable."""
+        if self.SOURCE == "bar":
+            self.skipTest("QEMU refuses iommufd on BAR4 (the test above)")
+        answers = [line for line in self.iommufd_flr.splitlines()
+                   if re.match(r"(OK|FAIL|ERR)", line)]
+        self.assertEqual(len(answers), len(QTEST_IOMMUFD), self.iommufd_flr)
+        self.assertTrue(all(a.startswith("OK") for a in answers), answers)
+        maps = re.findall(r"iommufd_backend_map_file_dma .* iova=0x%x "
+                          r"size=0x%x .*\((-?\d+)\)" % (MEMADDR, USEMEM),
+                          self.iommufd_flr)
+        remaps = re.findall(r"vfio_container_remap_ram .* iova 0x%x" %
+                            MEMADDR, self.iommufd_flr)
+        # At the plug, after the start-up reset, after the guest's FLR.
+        self.assertEqual(maps, ["0"] * 3, self.iommufd_flr)
+        self.assertEqual(len(remaps), 2, self.iommufd_flr)
 
     def test_guest_data_reaches_the_host(self):
         """What the guest wrote, also while decode was off and in D3hot,
