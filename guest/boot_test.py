@@ -320,7 +320,10 @@ gpumem dio-read 1 /dev/vda %d %d
 echo "--- write"
 gpumem dio-write 1 /dev/vda %d %d %d
 """ % (mib, read_seed, mib, write_seed, mib),
-            extra=guest.virtio_blk(disk, cache_direct=True))
+            extra=guest.virtio_blk(disk, cache_direct=True) +
+            ["-trace", "file_bounce_unpinnable"])
+        # The host did refuse to pin the GPU memory, and QEMU bounced.
+        self.assertIn("file_bounce_unpinnable", self.guest.last_stderr)
         for part in ("--- read", "--- write"):
             text = out.split(part)[1]
             placed = kv_lines(text, "pages_on_node")[0]

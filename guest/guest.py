@@ -169,7 +169,7 @@ class Guest:
                              (timeout, (e.stdout or b"").decode(
                                  errors="replace")[-3000:]))
         out = res.stdout.decode(errors="replace").replace("\r", "")
-        stderr = res.stderr.decode(errors="replace")
+        stderr = self.last_stderr = res.stderr.decode(errors="replace")
         if SANITIZER_REPORT.search(stderr):
             raise GuestError("QEMU's sanitizers reported:\n%s" % stderr)
         m = re.search(r"nvgrace-guest: begin\n(.*)nvgrace-guest: end rc=(\d+)",
