@@ -577,8 +577,9 @@ static int cmd_devmem(int write, uint64_t phys, uint64_t bytes, uint64_t seed)
 	return errors ? 1 : 0;
 }
 
-static int cmd_dio_read(int node, const char *path, uint64_t mib,
-			uint64_t seed)
+/* dio-read and dio-write: O_DIRECT I/O between <path> and a node's buffer. */
+static int cmd_dio(bool write, int node, const char *path, uint64_t mib,
+		   uint64_t seed, uint64_t at_mib)
 {
 	size_t len = mib * MIB, n = len / 8, i, errors = 0, done = 0;
 	uint64_t *buf;
@@ -592,66 +593,38 @@ static int cmd_dio_read(int node, const char *path, uint64_t mib,
 	buf = map_touched(node, len, &on_node);
 	if (!buf)
 		return 1;
-	fd = open(path, O_RDONLY | O_DIRECT);
-	if (fd < 0)
-		return fail(path);
-	t = now();
-	while (done < len) {
-		r = pread(fd, (char *)buf + done, MIB, done);
-		if (r <= 0) {
-			close(fd);
-			return fail("O_DIRECT read");
-		}
-		done += r;
-	}
-	t = now() - t;
-	close(fd);
-	for (i = 0; i < n; i++)
-		errors += buf[i] != pattern(seed, i);
-	printf("node=%d bytes=%zu dio_mibs=%.1f errors=%zu\n", node, done,
-	       len / MIB / t, errors);
-	munmap(buf, len);
-	return (!on_node || errors) ? 1 : 0;
-}
-
-static int cmd_dio_write(int node, const char *path, uint64_t mib,
-			 uint64_t seed, uint64_t at_mib)
-{
-	size_t len = mib * MIB, n = len / 8, i, done = 0;
-	uint64_t *buf;
-	bool on_node;
-	double t;
-	ssize_t r;
-	int fd;
-
-	if (!mib)
-		return 2;
-	buf = map_touched(node, len, &on_node);
-	if (!buf)
-		return 1;
-	for (i = 0; i < n; i++)
+	for (i = 0; write && i < n; i++)
 		buf[i] = pattern(seed, i);
-	fd = open(path, O_WRONLY | O_DIRECT);
+	fd = open(path, (write ? O_WRONLY : O_RDONLY) | O_DIRECT);
 	if (fd < 0)
 		return fail(path);
 	t = now();
 	while (done < len) {
-		r = pwrite(fd, (char *)buf + done, MIB, at_mib * MIB + done);
+		char *p = (char *)buf + done;
+		off_t off = at_mib * MIB + done;
+
+		r = write ? pwrite(fd, p, MIB, off) : pread(fd, p, MIB, off);
 		if (r <= 0) {
 			close(fd);
-			return fail("O_DIRECT write");
+			return fail(write ? "O_DIRECT write" : "O_DIRECT read");
 		}
 		done += r;
 	}
-	if (fsync(fd)) {
+	if (write && fsync(fd)) {
 		close(fd);
 		return fail("fsync");
 	}
 	t = now() - t;
 	close(fd);
-	printf("node=%d bytes=%zu dio_mibs=%.1f\n", node, done, len / MIB / t);
+	printf("node=%d bytes=%zu dio_mibs=%.1f", node, done, len / MIB / t);
+	if (!write) {
+		for (i = 0; i < n; i++)
+			errors += buf[i] != pattern(seed, i);
+		printf(" errors=%zu", errors);
+	}
+	printf("\n");
 	munmap(buf, len);
-	return on_node ? 0 : 1;
+	return (!on_node || errors) ? 1 : 0;
 }
 
 static int usage(void)
@@ -688,14 +661,14 @@ int main(int argc, char **argv)
 		if (parse_node(argv[2], &node) || parse_u64(argv[4], 0, &a) ||
 		    parse_u64(argv[5], 0, &b) || a > (SIZE_MAX >> 20))
 			return usage();
-		return cmd_dio_read(node, argv[3], a, b);
+		return cmd_dio(false, node, argv[3], a, b, 0);
 	}
 	if (!strcmp(cmd, "dio-write") && argc == 7) {
 		if (parse_node(argv[2], &node) || parse_u64(argv[4], 0, &a) ||
 		    parse_u64(argv[5], 0, &b) || parse_u64(argv[6], 0, &c) ||
 		    a > (SIZE_MAX >> 20) || c > (SIZE_MAX >> 20))
 			return usage();
-		return cmd_dio_write(node, argv[3], a, b, c);
+		return cmd_dio(true, node, argv[3], a, b, c);
 	}
 	if (!strcmp(cmd, "node-fill") && (argc == 4 || argc == 5)) {
 		if (parse_node(argv[2], &node) || parse_u64(argv[3], 0, &a) ||
