@@ -340,6 +340,34 @@ gpumem dio-write 1 /dev/vda %d %d %d
                          (mib * MiB // PAGE, []))
 
 
+    def test_8_guest_clears_memory_decode(self):
+        """Linux clears a device's memory decode while it sizes BARs, and
+        a user can do it with setpci.  The GPU memory is the guest's RAM,
+        which must not depend on it: on the BAR, where Linux 7.3 (and the
+        emulated host) unmap the memory while decode is off, QEMU keeps
+        the host's decode on and emulates the guest's bit."""
+        config = "/sys/bus/pci/devices/0000:01:00.0/config"
+        _, out = self.boot([self.gpu(online="driver-managed")], "uefi", """
+insmod /lib/modules/nvgrace_mem.ko
+echo "--- decode on"
+gpumem fill 1 64 1
+dd if=/dev/zero of=%(config)s bs=2 count=1 seek=2 conv=notrunc 2>/dev/null
+echo "--- decode off"
+od -An -tx2 -j4 -N2 %(config)s
+gpumem fill 1 64 2
+""" % {"config": config})
+        off = out.split("--- decode off")[1]
+        self.assertEqual(off.split()[0], "0000", "COMMAND as the guest "
+                         "reads it after clearing it:\n" + off)
+        for part in ("--- decode on", "--- decode off"):
+            text = out.split(part)[1].split("--- ")[0]
+            placed = kv_lines(text, "pages_on_node")[0]
+            checked = kv_lines(text, "verified")[0]
+            print("guest: %s: %s" % (part[4:], " ".join(text.split())))
+            self.assertEqual(placed["pages_on_node"], placed["pages"])
+            self.assertEqual(int(checked["errors"]), 0)
+
+
 class TwoGpuTest(GuestCase):
     def test_5_two_gpus_both_policies(self):
         # Linux on this guest has 16 NUMA nodes: 4 per GPU here.
