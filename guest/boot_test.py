@@ -113,6 +113,40 @@ class OnlineAtBootTest(GuestCase):
         for n in range(2, 9):
             self.assertEqual(nodes[n]["total_kib"], 0)
 
+    def test_9_uefi_reboots(self):
+        """The GPU memory is RAM from the first instruction: through every
+        reset that a reboot makes (vfio-pci's own included, which writes
+        COMMAND = 0), the guest boots and uses its GPU node.  A counter on
+        a disk says when to stop."""
+        disk = os.path.join(self.guest.tmp, "count.img")
+        with open(disk, "wb") as f:
+            f.truncate(1 << 20)
+        _, out = self.boot([self.gpu(online="boot")], "uefi",
+                           guest.VIRTIO_BLK_MODULES + """
+n=$(dd if=/dev/vda bs=16 count=1 2>/dev/null | tr -dc 0-9)
+n=${n:-0}
+echo "--- boot $n"
+gpumem fill 1 64 $n
+printf '%%-16s' $((n + 1)) | dd of=/dev/vda bs=16 count=1 conv=notrunc \
+    2>/dev/null
+sync
+[ $n -ge %d ] || reboot -f
+""" % REBOOTS, extra=guest.virtio_blk(disk), reboot=True, timeout=1800)
+        boots = re.findall(r"--- boot (\d+)\n(.*?)(?=--- boot|\Z)", out,
+                           re.S)
+        self.assertEqual([int(b[0]) for b in boots],
+                         list(range(REBOOTS + 1)), out[-3000:])
+        for n, text in boots:
+            placed = kv_lines(text, "pages_on_node")[0]
+            checked = kv_lines(text, "verified")[0]
+            self.assertEqual(placed["pages_on_node"], placed["pages"], n)
+            self.assertEqual(int(checked["errors"]), 0, n)
+        print("guest: %d boots, each filled and checked 64 MiB on the GPU "
+              "node" % len(boots))
+
+
+# How often test_9 reboots its guest.
+REBOOTS = 20
 
 # Over the seed: pattern(seed, i) = (seed * K) ^ i, 64-bit little-endian,
 # where i is the word's guest physical address / 8 (guest/gpumem/gpumem.c).

@@ -148,9 +148,10 @@ class Guest:
         return path
 
     def boot(self, gpus, firmware, script, ram=1 * GiB, timeout=300,
-             extra=(), files=None):
+             extra=(), files=None, reboot=False):
         """Boot, run @script as /test.sh, return (rc, output of the script).
-        @files are added to the initramfs ({path: bytes}).
+        @files are added to the initramfs ({path: bytes}).  With @reboot,
+        a reboot in the guest resets the machine instead of ending QEMU.
 
         Each GPU's memory is the file g.backing (created sparse if unset)."""
         for i, g in enumerate(gpus):
@@ -160,6 +161,8 @@ class Guest:
         env = dict(os.environ, LD_PRELOAD=self.host_lib,
                    NVGRACE_HOST=self.host_spec(gpus))
         cmd = self.command(gpus, firmware, ram, initrd, extra)
+        if reboot:
+            cmd.remove("-no-reboot")
         self.last_command = cmd
         try:
             res = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL,
