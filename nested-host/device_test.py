@@ -47,8 +47,10 @@ GiB = 1 << 30
 MEMADDR = 0x80000000
 USEMEM = 2 * GiB
 # Each system reset writes COMMAND = 0 and resets the GPU again.
-RESETS = 3
+RESETS = 20
 PATTERN = (0x5a5a0001cafe0001, 0x5a5a0002cafe0002)
+# What L0 puts there before L1 boots: the monitor reads it through resets.
+HOST_PATTERN = (0x686f737400000001, 0x686f737400000002)
 
 QEMU = r"""qemu-system-aarch64 -M virt -nodefaults -display none \
     -m 1G,maxmem=8G -object memory-backend-ram,id=m0,size=1G \
@@ -198,6 +200,10 @@ class Device(unittest.TestCase):
                     with open(path, "rb") as f:
                         files[os.path.relpath(path, root)] = f.read()
             gpu = host.gpu()
+            gpu.backing = os.path.join(host.tmp, "gpu0.mem")
+            with open(gpu.backing, "wb") as f:
+                f.write(b"".join(p.to_bytes(8, "little")
+                                 for p in HOST_PATTERN))
             rc, out = host.run(l1_script(cls.SOURCE), gpus=[gpu],
                                files=files)
             with open(gpu.backing, "rb") as f:
@@ -243,7 +249,8 @@ class Device(unittest.TestCase):
         self.assertIsNotNone(m, "no COMMAND = 0 then reset in:\n" + self.qmp)
 
     def test_reads_gpu_memory_before_the_guest_runs_and_after_resets(self):
-        """The memory stays mapped through QEMU's resets."""
+        """The memory stays mapped through QEMU's resets, and holds what
+        L0 wrote before L1 booted."""
         self.assertNotIn("qemu: exit status", self.qmp)
         got = replies(self.qmp)
         # capabilities, memory devices, a read, then a reset and a read
@@ -252,8 +259,8 @@ class Device(unittest.TestCase):
         reads = [got[2]] + [got[4 + 2 * i] for i in range(RESETS)]
         for reply in reads:
             self.assertRegex(reply["return"],
-                             r"^%016x: 0x[0-9a-f]{16} 0x[0-9a-f]{16}" %
-                             MEMADDR)
+                             r"^%016x: 0x%016x 0x%016x" %
+                             ((MEMADDR,) + HOST_PATTERN))
 
     def test_guest_decode_and_power_writes_keep_the_memory(self):
         """The guest clears decode and asks for D3hot; it reads back what
