@@ -56,6 +56,15 @@ class Gpu:
             size = (size - GiB) // (512 * MiB) * (512 * MiB)
         return size
 
+    def online_size(self, rm_reserved=0, block=128 * MiB):
+        """What NVIDIA's driver (and guest/module) onlines of memory():
+        on GH200 all but a fixed 1 GiB, aligned down to 512 MiB; on
+        Blackwell all but what RM keeps (@rm_reserved), aligned down to
+        the guest's memory block (128 MiB with 4 KiB pages)."""
+        if self.model == "gh200":
+            rm_reserved, block = GiB, 512 * MiB
+        return max(self.memory() - rm_reserved, 0) // block * block
+
 
 class GuestError(Exception):
     pass
@@ -67,7 +76,9 @@ class Guest:
         self.stack = os.path.join(self.build, "guest")
         self.image = os.path.join(self.stack, "Image")
         self.base_cpio = os.path.join(self.stack, "base.cpio")
-        self.kernel_args = ""       # added to the kernel's command line
+        # Added to the kernel's command line.  NVIDIA's driver (and
+        # guest/module) require hot-added memory to be onlined movable.
+        self.kernel_args = "memhp_default_state=online_movable"
         # NVGRACE_QEMU: another build of it (the sanitizer build).
         self.qemu = os.environ.get("NVGRACE_QEMU") or os.path.join(
             self.build, "qemu-system-aarch64")
@@ -211,10 +222,13 @@ for d in /sys/devices/system/node/node*; do
 done
 """
 
-# What guest/module/nvgrace_mem.c prints for each GPU whose memory it adds
-# (or finds already online): PCI device, node, base, size, what it did.
+# What guest/module/nvgrace_mem.c prints for each GPU whose memory it adds:
+# PCI device, node, base, size onlined.
 MODULE_LINE = re.compile(r"nvgrace_mem: (\S+): node (\d+) base 0x([0-9a-f]+) "
-                         r"size 0x([0-9a-f]+) (online movable|already online)")
+                         r"size 0x([0-9a-f]+) online movable")
+# ... and for each GPU whose memory it could not add.
+MODULE_FAILED = re.compile(r"nvgrace_mem: (\S+): GPU memory not onlined "
+                           r"\((-\d+)\)")
 
 
 def parse_nodes(text):

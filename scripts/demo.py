@@ -30,7 +30,7 @@ numa_table() {
 echo "== at boot: the GPU's 8 NUMA nodes exist, without memory"
 numa_table
 echo
-echo "== insmod nvgrace_mem: reads the GPU's _DSD, onlines its memory"
+echo "== insmod nvgrace_mem: reads the GPU's SRAT and _DSD, onlines its memory"
 insmod /lib/modules/nvgrace_mem.ko
 dmesg | grep 'nvgrace_mem: [0-9]' | sed 's/^\[[^]]*\] /   /'
 echo
@@ -57,8 +57,10 @@ def main():
         if m:
             base, size = int(m.group(2), 16), int(m.group(3), 16)
             print("\nQEMU put the GPU memory at guest physical 0x%x-0x%x "
-                  "(%d GiB) as RAM, NUMA node %s" %
-                  (base, base + size - 1, size >> 30, m.group(1)))
+                  "(%d GiB) as RAM; the guest's driver onlined %d GiB of it "
+                  "on NUMA node %s (on a GH200 NVIDIA's driver keeps 1 GiB)" %
+                  (base, base + gpu.memory() - 1, gpu.memory() >> 30,
+                   size >> 30, m.group(1)))
         used = os.stat(gpu.backing).st_blocks * 512
         print("\nHost: the GPU's %s backing file has %d KiB allocated (sparse);"
               " guest booted and ran in %.0f s" %

@@ -9,34 +9,36 @@
  * The VM firmware describes the GPU memory like bare-metal firmware does:
  * the GPU's ACPI device node has the _DSD properties nvidia,gpu-mem-base-pa,
  * nvidia,gpu-mem-size, nvidia,gpu-mem-pxm-start and nvidia,gpu-mem-pxm-count,
- * and SRAT has a hot-pluggable memory affinity entry for that range on
- * pxm-start.  With the "driver-managed" policy the memory is not in the boot
- * memory map and a driver has to add it.  This module does what NVIDIA's
- * driver does for it:
+ * SRAT has Generic Initiator entries for the GPU's proximity domains and a
+ * hot-pluggable memory affinity entry for the range.  With the
+ * "driver-managed" policy the memory is not in the boot memory map and a
+ * driver has to add it.  This module does what NVIDIA's driver
+ * (open-gpu-kernel-modules 595.45.04) does, and fails where it fails, so
+ * that a guest test of QEMU's description is a test of what the driver
+ * will do with it.  References are to that release:
  *
+ *  - the nodes: SRAT Generic Initiators first, then the _DSD's proximity
+ *    domains; the memory goes to the lowest node (nv-pci.c:319-416,
+ *    :440-445, :538-563);
+ *  - the size: gpu-mem-size less what the resource manager (RM) keeps,
+ *    aligned down.  On GH100 in a VM RM keeps a fixed 1 GiB and aligns to
+ *    512 MiB (kern_mem_sys.c:1011-1026); on Blackwell it keeps what it
+ *    computes at run time from its firmware (kern_mem_sys.c:982-1009),
+ *    which a guest without the GPU cannot know: the rm_reserved parameter
+ *    stands for it;
  *  - add_memory_driver_managed(node, ..., "System RAM (NVIDIA)", MHP_NONE)
- *    in pieces of ALIGN(size / 4, memory block size), yielding the CPU in
- *    between;
- *  - a memory notifier refuses to online any part of the range in a zone
- *    other than ZONE_MOVABLE, so that no unmovable kernel allocation can
- *    ever land in GPU memory and pin it;
- *  - afterwards the whole range must be online in ZONE_MOVABLE of the node,
- *    else it is offlined and removed again and loading fails.
+ *    in 128 pieces of whole memory blocks (os-interface.c:2393, :2455-2487).
+ *    Memory already online (QEMU's online=boot) makes that fail, and the
+ *    GPU is then unusable;
+ *  - the blocks are onlined by the kernel, with the administrator's
+ *    auto-online policy, which must be "online_movable": a memory notifier
+ *    refuses any other zone (os-interface.c:2354-2391), and afterwards the
+ *    node's ZONE_MOVABLE must be exactly the range, else it is removed again
+ *    (os-interface.c:2491-2526).  Boot the guest with
+ *    memhp_default_state=online_movable.
  *
- * Onlining: Linux 6.1 offers a module no direct way to online a memory
- * block.  device_online(), lock_device_hotplug(), the memory subsystem's
- * bus and the default online type are not exported.  What a module can use
- * is add_memory_driver_managed() itself: it onlines every block it adds,
- * under the device hotplug lock, with the type set in
- * /sys/devices/system/memory/auto_online_blocks.  NVIDIA's driver relies on
- * exactly that and asks for "online_movable" there.  This module writes
- * "online_movable" to that file (through the VFS, from the context of the
- * process loading it, so /sys must be mounted) for the time of its
- * additions, and then writes back the previous value.  The store of that
- * file only sets a variable, takes no lock and cannot fail half-way.
- * Writing "online_movable" to each block's "state" file instead is not
- * used: that store takes the hotplug lock with a trylock that restarts the
- * system call when contended, which init_module() cannot handle.
+ * Each GPU succeeds or fails on its own, as each is a device of the driver;
+ * loading fails only if no GPU's memory could be onlined.
  *
  * The module parameter "mode" selects where the memory is described: "dsd"
  * (the _DSD properties above), or "bar": the GPU's BAR4 on node
@@ -49,7 +51,6 @@
 #include <linux/acpi.h>
 #include <linux/align.h>
 #include <linux/math.h>
-#include <linux/fs.h>
 #include <linux/ioport.h>
 #include <linux/list.h>
 #include <linux/memory.h>
@@ -65,48 +66,50 @@
 #include <linux/pfn.h>
 #include <linux/property.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include <asm/unaligned.h>
+
 #define NVGRACE_RES_NAME	"System RAM (NVIDIA)"
-#define NVGRACE_NR_PIECES	4
-#define NVGRACE_AUTO_ONLINE	"/sys/devices/system/memory/auto_online_blocks"
-#define NVGRACE_MOVABLE		"online_movable"
+#define NVGRACE_NR_PIECES	128
+/* GH100 in a VM (bug 3656943's workaround): kern_mem_sys.c:1011-1026. */
+#define NVGRACE_GH100_RESERVED	SZ_1G
+#define NVGRACE_GH100_ALIGN	SZ_512M
 
 static char *mode = "dsd";
 module_param(mode, charp, 0444);
 MODULE_PARM_DESC(mode,
 		 "Where the GPU memory is: \"dsd\" (the ACPI _DSD properties) or \"bar\" (BAR4, as NVIDIA's driver takes it in a VM without base-pa)");
 
-/* In place of a proximity domain: the node is bar_node. */
-#define NVGRACE_PXM_BAR_NODE	U64_MAX
-
 static int bar_node = NUMA_NO_NODE;
 module_param(bar_node, int, 0444);
 MODULE_PARM_DESC(bar_node, "mode=bar: the NUMA node of the memory");
 
-enum {
-	NVGRACE_BASE,
-	NVGRACE_SIZE,
-	NVGRACE_PXM_START,
-	NVGRACE_PXM_COUNT,
-	NVGRACE_NR_PROPS,
-};
+static ulong rm_reserved;
+module_param(rm_reserved, ulong, 0444);
+MODULE_PARM_DESC(rm_reserved,
+		 "Blackwell: the bytes RM keeps of the memory (RM computes them at run time)");
 
-static const char * const nvgrace_props[NVGRACE_NR_PROPS] = {
-	[NVGRACE_BASE] = "nvidia,gpu-mem-base-pa",
-	[NVGRACE_SIZE] = "nvidia,gpu-mem-size",
-	[NVGRACE_PXM_START] = "nvidia,gpu-mem-pxm-start",
-	[NVGRACE_PXM_COUNT] = "nvidia,gpu-mem-pxm-count",
+/* What runs the GPU's memory, by device id (detect-self-hosted.h:29-44). */
+enum nvgrace_chip {
+	NVGRACE_OTHER,		/* not self-hosted: the driver does not look */
+	NVGRACE_HOPPER,
+	NVGRACE_BLACKWELL,
 };
 
 struct nvgrace_gpu {
 	struct list_head list;
 	struct pci_dev *pdev;
+	enum nvgrace_chip chip;
 	u64 base;
-	u64 size;
+	u64 mem_size;		/* what the firmware describes */
+	u64 size;		/* what the driver onlines, from base */
+	u64 rsvd_pa;		/* Hopper: where RM maps what it keeps */
 	u64 piece;		/* bytes per add_memory_driver_managed() */
 	u64 added;		/* bytes added so far, from base */
+	bool failed;		/* could not be onlined */
 	int nid;
 	const char *res_name;	/* referenced by the iomem resources */
 };
@@ -126,12 +129,13 @@ static int nvgrace_mem_notify(struct notifier_block *nb, unsigned long action,
 		return NOTIFY_OK;
 
 	list_for_each_entry(gpu, &nvgrace_gpus, list) {
-		if (end <= gpu->base || start >= gpu->base + gpu->size)
+		if (READ_ONCE(gpu->failed) || end <= gpu->base ||
+		    start >= gpu->base + gpu->size)
 			continue;
 		/* The pages are in their zone already at MEM_GOING_ONLINE. */
 		if (page_zonenum(pfn_to_page(arg->start_pfn)) == ZONE_MOVABLE)
 			return NOTIFY_OK;
-		pr_err("%s: refusing to online [0x%llx-0x%llx] outside ZONE_MOVABLE\n",
+		pr_err("%s: refusing to online [0x%llx-0x%llx] outside ZONE_MOVABLE: set auto-online mode online_movable in /sys/devices/system/memory/auto_online_blocks\n",
 		       pci_name(gpu->pdev), start, end - 1);
 		return NOTIFY_BAD;
 	}
@@ -142,132 +146,145 @@ static struct notifier_block nvgrace_mem_nb = {
 	.notifier_call = nvgrace_mem_notify,
 };
 
-static int nvgrace_sysfs_read(const char *path, char *buf, size_t len)
+static enum nvgrace_chip nvgrace_chip(const struct pci_dev *pdev)
 {
-	struct file *file;
-	loff_t pos = 0;
-	ssize_t n;
+	u16 id = pdev->device;
 
-	file = filp_open(path, O_RDONLY, 0);
-	if (IS_ERR(file))
-		return PTR_ERR(file);
-	n = kernel_read(file, buf, len - 1, &pos);
-	filp_close(file, NULL);
-	if (n < 0)
-		return n;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static int nvgrace_sysfs_write(const char *path, const char *val)
-{
-	size_t len = strlen(val);
-	struct file *file;
-	loff_t pos = 0;
-	ssize_t n;
-
-	file = filp_open(path, O_WRONLY, 0);
-	if (IS_ERR(file))
-		return PTR_ERR(file);
-	n = kernel_write(file, val, len, &pos);
-	filp_close(file, NULL);
-	if (n < 0)
-		return n;
-	return n == len ? 0 : -EIO;
+	if (id >= 0x2340 && id <= 0x237f)
+		return NVGRACE_HOPPER;
+	if ((id >= 0x2940 && id <= 0x297f) || (id >= 0x31c0 && id <= 0x31ff) ||
+	    id == 0x31a1)
+		return NVGRACE_BLACKWELL;
+	return NVGRACE_OTHER;
 }
 
 /*
- * Make add_memory_driver_managed() online new blocks as movable.  Returns
- * true if @old holds a policy to restore afterwards.
+ * Add to @nodes the nodes of the SRAT Generic Initiators that name the GPU,
+ * as find_gpu_numa_nodes_in_srat() matches them (nv-pci.c:319-416): only
+ * for a GPU at devfn 0; the segment in handle bytes 0-1, the bus in byte 2,
+ * or in byte 3 when byte 2 is 0.  A proximity domain without a node voids
+ * the matches, but not the nodes already added.  Returns the number of
+ * matches.
  */
-static bool nvgrace_policy_movable(char *old, size_t len)
+static int nvgrace_srat_nodes(struct pci_dev *pdev, nodemask_t *nodes)
 {
-	int ret;
+	struct acpi_srat_generic_affinity *gi;
+	struct acpi_subtable_header *sub;
+	struct acpi_table_header *srat;
+	int count = 0, nid;
+	u8 *p, *end, bus;
 
-	ret = nvgrace_sysfs_read(NVGRACE_AUTO_ONLINE, old, len);
-	if (ret) {
-		pr_warn("cannot read %s: %d (is sysfs mounted?)\n",
-			NVGRACE_AUTO_ONLINE, ret);
-		return false;
+	if (pdev->devfn)
+		return 0;
+	if (ACPI_FAILURE(acpi_get_table(ACPI_SIG_SRAT, 0, &srat)))
+		return 0;
+	end = (u8 *)srat + srat->length;
+	for (p = (u8 *)srat + sizeof(struct acpi_table_srat);
+	     p + sizeof(*sub) <= end; p += sub->length) {
+		sub = (struct acpi_subtable_header *)p;
+		if (sub->length < sizeof(*sub) || p + sub->length > end)
+			break;
+		if (sub->type != ACPI_SRAT_TYPE_GENERIC_AFFINITY ||
+		    sub->length < sizeof(*gi))
+			continue;
+		gi = (struct acpi_srat_generic_affinity *)p;
+		bus = gi->device_handle[2] ?: gi->device_handle[3];
+		if (get_unaligned_le16(gi->device_handle) !=
+		    pci_domain_nr(pdev->bus) || bus != pdev->bus->number)
+			continue;
+		nid = pxm_to_node(gi->proximity_domain);
+		if (nid == NUMA_NO_NODE) {
+			pr_warn("%s: Generic Initiator for proximity domain %u has no node\n",
+				pci_name(pdev), gi->proximity_domain);
+			count = 0;
+			break;
+		}
+		node_set(nid, *nodes);
+		count++;
 	}
-	if (!strcmp(old, NVGRACE_MOVABLE))
-		return false;
-	ret = nvgrace_sysfs_write(NVGRACE_AUTO_ONLINE, NVGRACE_MOVABLE);
-	if (ret) {
-		pr_warn("cannot set %s to %s: %d\n", NVGRACE_AUTO_ONLINE,
-			NVGRACE_MOVABLE, ret);
-		return false;
-	}
-	return true;
+	acpi_put_table(srat);
+	return count;
 }
 
-static void nvgrace_policy_restore(const char *old)
-{
-	int ret;
-
-	ret = nvgrace_sysfs_write(NVGRACE_AUTO_ONLINE, old);
-	if (ret)
-		pr_warn("cannot restore %s to %s: %d\n", NVGRACE_AUTO_ONLINE,
-			old, ret);
-}
-
-/* Returns -ENODEV for a device that does not describe GPU memory. */
-static int nvgrace_read_props(struct pci_dev *pdev, u64 *val)
+/*
+ * The memory the _DSD describes (nv-pci.c:440-456, :538-546).  Returns
+ * -ENODEV for a GPU whose _DSD gives no base address.
+ */
+static int nvgrace_read_dsd(struct pci_dev *pdev, u64 *base, u64 *size,
+			    nodemask_t *nodes)
 {
 	struct device *dev = &pdev->dev;
-	int i, found = 0, ret;
+	u64 start, count, pxm;
+	int nid;
 
-	if (!has_acpi_companion(dev))
+	if (!has_acpi_companion(dev) ||
+	    device_property_read_u64(dev, "nvidia,gpu-mem-base-pa", base))
 		return -ENODEV;
-	for (i = 0; i < NVGRACE_NR_PROPS; i++)
-		found += device_property_present(dev, nvgrace_props[i]);
-	if (!found)
-		return -ENODEV;
-
-	for (i = 0; i < NVGRACE_NR_PROPS; i++) {
-		ret = device_property_read_u64(dev, nvgrace_props[i], &val[i]);
-		if (ret) {
-			pr_err("%s: cannot read _DSD property %s: %d\n",
-			       pci_name(pdev), nvgrace_props[i], ret);
-			return -EINVAL;
-		}
+	/* Without it the driver takes the size from the GPU itself. */
+	if (device_property_read_u64(dev, "nvidia,gpu-mem-size", size)) {
+		pr_err("%s: no nvidia,gpu-mem-size\n", pci_name(pdev));
+		return -EINVAL;
+	}
+	if (nvgrace_srat_nodes(pdev, nodes))
+		return 0;
+	if (device_property_read_u64(dev, "nvidia,gpu-mem-pxm-start", &start) ||
+	    device_property_read_u64(dev, "nvidia,gpu-mem-pxm-count", &count)) {
+		pr_err("%s: no Generic Initiator names the GPU, and no nvidia,gpu-mem-pxm-start/-count\n",
+		       pci_name(pdev));
+		return -EINVAL;
+	}
+	for (pxm = start; pxm < start + count && pxm <= INT_MAX; pxm++) {
+		nid = pxm_to_node(pxm);
+		if (nid != NUMA_NO_NODE)
+			node_set(nid, *nodes);
 	}
 	return 0;
 }
 
-static int nvgrace_new_gpu(struct pci_dev *pdev, const u64 *val)
+/*
+ * mode=bar: the memory is the GPU's BAR4, as NVIDIA's driver takes it in a
+ * VM when the _DSD gives no base address (the upstream nvgrace-gpu design
+ * with plain vfio-pci).  The node comes from bar_node.
+ */
+static int nvgrace_read_bar(struct pci_dev *pdev, u64 *base, u64 *size,
+			    nodemask_t *nodes)
+{
+	if (!pci_resource_len(pdev, 4) ||
+	    !(pci_resource_flags(pdev, 4) & IORESOURCE_MEM))
+		return -ENODEV;
+	*base = pci_resource_start(pdev, 4);
+	*size = pci_resource_len(pdev, 4);
+	node_set(bar_node, *nodes);
+	return 0;
+}
+
+static int nvgrace_new_gpu(struct pci_dev *pdev, enum nvgrace_chip chip,
+			   u64 base, u64 mem_size, const nodemask_t *nodes)
 {
 	unsigned long block = memory_block_size_bytes();
-	u64 base = val[NVGRACE_BASE], size = val[NVGRACE_SIZE];
-	u64 pxm = val[NVGRACE_PXM_START];
+	u64 reserved = rm_reserved, align = block, size;
 	struct nvgrace_gpu *gpu;
-	int nid;
+	int nid = first_node(*nodes);
 
-	if (!size || base + size < base || !IS_ALIGNED(base, block) ||
-	    !IS_ALIGNED(size, block)) {
-		pr_err("%s: memory base 0x%llx size 0x%llx is empty or not aligned to the memory block size 0x%lx\n",
-		       pci_name(pdev), base, size, block);
+	if (nid >= MAX_NUMNODES) {
+		pr_err("%s: the GPU's proximity domains have no NUMA node\n",
+		       pci_name(pdev));
 		return -EINVAL;
 	}
-	if ((pxm > INT_MAX && pxm != NVGRACE_PXM_BAR_NODE) ||
-	    !val[NVGRACE_PXM_COUNT]) {
-		pr_err("%s: bad proximity domains: start %llu count %llu\n",
-		       pci_name(pdev), pxm, val[NVGRACE_PXM_COUNT]);
+	if (chip == NVGRACE_HOPPER) {
+		reserved = NVGRACE_GH100_RESERVED;
+		align = NVGRACE_GH100_ALIGN;
+	}
+	if (base + mem_size < base || !IS_ALIGNED(base, block)) {
+		pr_err("%s: memory base 0x%llx size 0x%llx: the base is not aligned to the memory block size 0x%lx\n",
+		       pci_name(pdev), base, mem_size, block);
 		return -EINVAL;
 	}
-	nid = pxm == NVGRACE_PXM_BAR_NODE ? bar_node : pxm_to_node(pxm);
-	if (nid == NUMA_NO_NODE || !node_possible(nid)) {
-		pr_err("%s: proximity domain %llu has no NUMA node (no SRAT entry?)\n",
-		       pci_name(pdev), pxm);
+	size = mem_size > reserved ? ALIGN_DOWN(mem_size - reserved, align) : 0;
+	if (!size) {
+		pr_err("%s: nothing to online once RM keeps 0x%llx and the rest is aligned down to 0x%llx\n",
+		       pci_name(pdev), reserved, align);
 		return -EINVAL;
-	}
-	/* Memory the firmware gave the guest as boot RAM (online=boot). */
-	if (region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
-			      IORES_DESC_NONE) != REGION_DISJOINT) {
-		pr_info("%s: node %d base 0x%llx size 0x%llx already online\n",
-			pci_name(pdev), nid, base, size);
-		return 0;
 	}
 
 	gpu = kzalloc(sizeof(*gpu), GFP_KERNEL);
@@ -279,50 +296,52 @@ static int nvgrace_new_gpu(struct pci_dev *pdev, const u64 *val)
 		return -ENOMEM;
 	}
 	gpu->pdev = pci_dev_get(pdev);
+	gpu->chip = chip;
 	gpu->base = base;
+	gpu->mem_size = mem_size;
 	gpu->size = size;
+	/* nv-pci.c:504-509: BAR2 only without base-pa; else it stays 0. */
+	if (chip == NVGRACE_HOPPER && !strcmp(mode, "bar"))
+		gpu->rsvd_pa = pci_resource_start(pdev, 2);
 	gpu->piece = ALIGN(size / NVGRACE_NR_PIECES, block);
 	gpu->nid = nid;
 	list_add_tail(&gpu->list, &nvgrace_gpus);
 	return 0;
 }
 
-/*
- * mode=bar: the memory is the GPU's BAR4, as NVIDIA's driver takes it in a
- * VM when the _DSD gives no base address (the upstream nvgrace-gpu design
- * with plain vfio-pci).  The node comes from bar_node.
- */
-static int nvgrace_read_bar(struct pci_dev *pdev, u64 *val)
+/* NVIDIA's driver would leave the GPU unusable; the others go on. */
+static void nvgrace_gpu_failed(struct pci_dev *pdev, int err)
 {
-	if (!pci_resource_len(pdev, 4) ||
-	    !(pci_resource_flags(pdev, 4) & IORESOURCE_MEM))
-		return -ENODEV;
-	val[NVGRACE_BASE] = pci_resource_start(pdev, 4);
-	val[NVGRACE_SIZE] = pci_resource_len(pdev, 4);
-	val[NVGRACE_PXM_START] = NVGRACE_PXM_BAR_NODE;
-	val[NVGRACE_PXM_COUNT] = 1;
-	return 0;
+	pr_err("%s: GPU memory not onlined (%d)\n", pci_name(pdev), err);
 }
 
+/* Returns the first GPU's error, after looking at every GPU. */
 static int nvgrace_find_gpus(void)
 {
+	bool bar = !strcmp(mode, "bar");
 	struct pci_dev *pdev = NULL;
-	u64 val[NVGRACE_NR_PROPS];
-	int ret;
+	enum nvgrace_chip chip;
+	int ret, err = 0;
+	nodemask_t nodes;
+	u64 base, size;
 
 	while ((pdev = pci_get_device(PCI_VENDOR_ID_NVIDIA, PCI_ANY_ID, pdev))) {
-		ret = strcmp(mode, "bar") ? nvgrace_read_props(pdev, val) :
-		      nvgrace_read_bar(pdev, val);
+		chip = nvgrace_chip(pdev);
+		if (chip == NVGRACE_OTHER)
+			continue;
+		nodes = NODE_MASK_NONE;
+		ret = bar ? nvgrace_read_bar(pdev, &base, &size, &nodes) :
+		      nvgrace_read_dsd(pdev, &base, &size, &nodes);
 		if (ret == -ENODEV)
 			continue;
 		if (!ret)
-			ret = nvgrace_new_gpu(pdev, val);
+			ret = nvgrace_new_gpu(pdev, chip, base, size, &nodes);
 		if (ret) {
-			pci_dev_put(pdev);
-			return ret;
+			nvgrace_gpu_failed(pdev, ret);
+			err = err ?: ret;
 		}
 	}
-	return 0;
+	return err;
 }
 
 static void nvgrace_free_gpu(struct nvgrace_gpu *gpu)
@@ -397,7 +416,7 @@ static int nvgrace_check(struct nvgrace_gpu *gpu)
 	for (; pfn < end; pfn += PAGES_PER_SECTION) {
 		page = pfn_to_online_page(pfn);
 		if (!page)
-			why = "is not online (auto-onlining off and not settable?)";
+			why = "is not online: set auto-online mode online_movable";
 		else if (page_zonenum(page) != ZONE_MOVABLE)
 			why = "is not in ZONE_MOVABLE";
 		else if (page_to_nid(page) != gpu->nid)
@@ -411,12 +430,29 @@ static int nvgrace_check(struct nvgrace_gpu *gpu)
 	return 0;
 }
 
+/*
+ * What the driver onlined, and where RM maps what it keeps of the memory
+ * (kern_bus_gh100.c:1043-1136): on Hopper in a VM write-combined at
+ * rsvd_mem_pa, on Blackwell cached at its place in the memory.
+ */
+static void nvgrace_report(const struct nvgrace_gpu *gpu)
+{
+	const char *name = pci_name(gpu->pdev);
+
+	pr_info("%s: node %d base 0x%llx size 0x%llx online movable\n",
+		name, gpu->nid, gpu->base, gpu->size);
+	if (gpu->chip == NVGRACE_HOPPER)
+		pr_info("%s: RM maps what it keeps write-combined from rsvd_mem_pa 0x%llx\n",
+			name, gpu->rsvd_pa);
+	else if (gpu->size < gpu->mem_size)
+		pr_info("%s: RM keeps [0x%llx-0x%llx] cached\n", name,
+			gpu->base + gpu->size, gpu->base + gpu->mem_size - 1);
+}
+
 static int __init nvgrace_mem_init(void)
 {
 	struct nvgrace_gpu *gpu, *tmp;
-	char policy[32];
-	bool restore;
-	int ret;
+	int ret, err, online = 0;
 
 	if (strcmp(mode, "dsd") && strcmp(mode, "bar")) {
 		pr_err("mode \"%s\" is not supported: \"dsd\" or \"bar\"\n",
@@ -429,45 +465,36 @@ static int __init nvgrace_mem_init(void)
 		return -EINVAL;
 	}
 
-	ret = nvgrace_find_gpus();
-	if (ret)
-		goto out_free;
+	err = nvgrace_find_gpus();
 	if (list_empty(&nvgrace_gpus)) {
-		pr_err("no NVIDIA GPU memory to online (no GPU with nvidia,gpu-mem-* _DSD properties, or all online already)\n");
-		return -ENODEV;
+		if (!err)
+			pr_err("no NVIDIA GPU memory to online (no self-hosted GPU with nvidia,gpu-mem-base-pa)\n");
+		return err ?: -ENODEV;
 	}
 
 	ret = register_memory_notifier(&nvgrace_mem_nb);
 	if (ret)
 		goto out_free;
 
-	restore = nvgrace_policy_movable(policy, sizeof(policy));
 	list_for_each_entry(gpu, &nvgrace_gpus, list) {
 		ret = nvgrace_add(gpu);
-		if (ret)
-			break;
-	}
-	if (restore)
-		nvgrace_policy_restore(policy);
-	if (ret)
-		goto out_remove;
-
-	list_for_each_entry(gpu, &nvgrace_gpus, list) {
-		ret = nvgrace_check(gpu);
-		if (ret)
-			goto out_remove;
-	}
-
-	list_for_each_entry(gpu, &nvgrace_gpus, list)
-		pr_info("%s: node %d base 0x%llx size 0x%llx online movable\n",
-			pci_name(gpu->pdev), gpu->nid, gpu->base, gpu->size);
-	return 0;
-
-out_remove:
-	list_for_each_entry(gpu, &nvgrace_gpus, list)
+		if (!ret)
+			ret = nvgrace_check(gpu);
+		if (!ret) {
+			nvgrace_report(gpu);
+			online++;
+			continue;
+		}
 		if (nvgrace_remove(gpu))
 			gpu->res_name = NULL;	/* still in use */
+		WRITE_ONCE(gpu->failed, true);
+		nvgrace_gpu_failed(gpu->pdev, ret);
+		err = err ?: ret;
+	}
+	if (online)
+		return 0;
 	unregister_memory_notifier(&nvgrace_mem_nb);
+	ret = err;
 out_free:
 	list_for_each_entry_safe(gpu, tmp, &nvgrace_gpus, list)
 		nvgrace_free_gpu(gpu);
@@ -480,6 +507,8 @@ static void __exit nvgrace_mem_exit(void)
 	struct nvgrace_gpu *gpu, *tmp;
 
 	list_for_each_entry(gpu, &nvgrace_gpus, list) {
+		if (gpu->failed)
+			continue;
 		if (nvgrace_remove(gpu))
 			gpu->res_name = NULL;	/* still in use */
 		else
