@@ -387,7 +387,6 @@ gpumem dio-write 1 /dev/vda %d %d %d
         self.assertEqual((counts[write_seed], other),
                          (mib * MiB // PAGE, []))
 
-
     def test_8_guest_clears_memory_decode(self):
         """Linux clears a device's memory decode while it sizes BARs, and
         a user can do it with setpci.  The GPU memory is the guest's RAM,
@@ -414,7 +413,6 @@ gpumem fill 1 64 2
             print("guest: %s: %s" % (part[4:], " ".join(text.split())))
             self.assertEqual(placed["pages_on_node"], placed["pages"])
             self.assertEqual(int(checked["errors"]), 0)
-
 
     def rm_kept_memory_is_free(self):
         """Where RM maps what it keeps of the memory must be nothing else:
