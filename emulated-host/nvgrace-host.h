@@ -79,7 +79,7 @@ struct emu_gpu {
         EMU_BAR_NO_SPARSE,      /* no sparse-mmap capability */
         EMU_BAR_TWO_AREAS,      /* two sparse-mmap areas */
         EMU_BAR_ZERO,           /* an area of size 0 */
-        EMU_BAR_UNALIGNED,      /* an area 1 MiB short of 512 MiB steps */
+        EMU_BAR_UNALIGNED,      /* an area that is not a page multiple */
         EMU_BAR_NO_MMAP,        /* no VFIO_REGION_INFO_FLAG_MMAP */
     } bar_fault;
     /*

@@ -73,7 +73,7 @@ static void region_fill_caps(const struct emu_gpu *gpu, unsigned index,
             sparse->areas[0].size = 0;
             break;
         case EMU_BAR_UNALIGNED:
-            sparse->areas[0].size -= 1 << 20;
+            sparse->areas[0].size -= EMU_PAGE_SIZE / 2;
             break;
         default:
             break;

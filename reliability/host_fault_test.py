@@ -76,7 +76,7 @@ REFUSED = {
         "region": r"coherent-memory region size 0x7ffff800 is not a "
                   r"non-zero multiple of the host page size",
         "bar": r"BAR4's GPU memory size 0x40000000 is not a non-zero "
-               r"multiple of 0x20000000 within the BAR"},
+               r"multiple of the host page size within the BAR"},
     "region-no-mmap": {
         "region": r"coherent-memory region 9 cannot be mmapped",
         "bar": r"coherent-memory region 4 cannot be mmapped"},

@@ -61,12 +61,11 @@ bool vfio_nvgrace_bar_memory_size(struct vfio_region_info *info,
         return false;
     }
     *size = sparse->areas[0].size;
-    if (!*size || !QEMU_IS_ALIGNED(*size, VFIO_PCI_NVGRACE_MEMBLK_SIZE) ||
+    if (!*size || !QEMU_IS_ALIGNED(*size, qemu_real_host_page_size()) ||
         *size > info->size) {
         error_setg(errp, "BAR%d's GPU memory size 0x%" PRIx64 " is not a "
-                   "non-zero multiple of 0x%llx within the BAR",
-                   VFIO_PCI_NVGRACE_MEMORY_BAR, *size,
-                   VFIO_PCI_NVGRACE_MEMBLK_SIZE);
+                   "non-zero multiple of the host page size within the BAR",
+                   VFIO_PCI_NVGRACE_MEMORY_BAR, *size);
         return false;
     }
     return true;

@@ -20,8 +20,8 @@ bool vfio_nvgrace_region_type(struct vfio_region_info *info,
 
 /*
  * The size of the GPU memory in nvgrace-gpu's fake BAR described by @info:
- * its one sparse-mmap area, at offset 0, a non-zero multiple of
- * VFIO_PCI_NVGRACE_MEMBLK_SIZE within the BAR.
+ * its one sparse-mmap area, at offset 0, a non-zero multiple of the host
+ * page size within the BAR.
  */
 bool vfio_nvgrace_bar_memory_size(struct vfio_region_info *info,
                                   uint64_t *size, Error **errp);

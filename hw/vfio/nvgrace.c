@@ -50,6 +50,15 @@
 /* Guest physical and host virtual alignment of the memory, at most 1 GiB. */
 #define NVGRACE_MAX_ALIGN (1 * GiB)
 
+/*
+ * Where the memory may start in guest physical space: at least on the
+ * largest memory block of an arm64 guest (512 MiB, with 64 KiB pages).  The
+ * guest's driver adds the memory by whole blocks, and the size of a
+ * Blackwell GPU's memory, which sets the alignment above, need not be a
+ * multiple of one.
+ */
+#define NVGRACE_PLACEMENT_ALIGN (512 * MiB)
+
 OBJECT_DECLARE_TYPE(VFIOPCINvgrace, VFIOPCINvgraceClass, VFIO_PCI_NVGRACE)
 
 struct VFIOPCINvgrace {
@@ -483,7 +492,8 @@ static bool vfio_pci_nvgrace_plug(VFIOPCINvgrace *nv, Error **errp)
 
     total = memory_region_size(&ms->device_memory->mr);
     need = ms->device_memory->used_region_size +
-           ROUND_UP(nv->coherent_size, nv->coherent_mem.align);
+           ROUND_UP(nv->coherent_size,
+                    MAX(nv->coherent_mem.align, NVGRACE_PLACEMENT_ALIGN));
     if (need > total) {
         error_setg(errp, "0x%" PRIx64 " bytes of coherent memory do not fit "
                    "in the machine's device memory (0x%" PRIx64 " of 0x%"
@@ -652,6 +662,12 @@ static uint64_t vfio_pci_nvgrace_md_get_plugged_size(
     const MemoryDeviceState *md, Error **errp)
 {
     return VFIO_PCI_NVGRACE(md)->coherent_size;
+}
+
+static uint64_t vfio_pci_nvgrace_md_get_min_alignment(
+    const MemoryDeviceState *md)
+{
+    return NVGRACE_PLACEMENT_ALIGN;
 }
 
 static void vfio_pci_nvgrace_md_fill_device_info(const MemoryDeviceState *md,
@@ -838,6 +854,7 @@ static void vfio_pci_nvgrace_class_init(ObjectClass *klass, const void *data)
     mdc->set_addr = vfio_pci_nvgrace_md_set_addr;
     mdc->get_plugged_size = vfio_pci_nvgrace_md_get_plugged_size;
     mdc->get_memory_region = vfio_pci_nvgrace_md_get_memory_region;
+    mdc->get_min_alignment = vfio_pci_nvgrace_md_get_min_alignment;
     mdc->fill_device_info = vfio_pci_nvgrace_md_fill_device_info;
     adevc->build_dev_aml = vfio_pci_nvgrace_build_aml;
 }

@@ -32,10 +32,10 @@
 /*
  * Host ABI of Linux's nvgrace-gpu driver (6.9+), which has no such region:
  * the memory is a fake 64-bit BAR4, a power of two; its one sparse-mmap
- * area at offset 0 is the memory that exists, a multiple of MEMBLK_SIZE
- * (512 MiB, "a hardwired ABI value between the GPU FW and VFIO driver").
+ * area at offset 0 is the memory that exists.  That is a multiple of
+ * 512 MiB on GH200; on Blackwell it is all of the memory, which "may not
+ * be 512M aligned".
  */
 #define VFIO_PCI_NVGRACE_MEMORY_BAR 4
-#define VFIO_PCI_NVGRACE_MEMBLK_SIZE (512ULL << 20)
 
 #endif /* HW_VFIO_NVGRACE_H */

@@ -182,13 +182,15 @@ static void gpu_bars(QTestState *qts, uint64_t *bar_size)
  * Today's upstream nvgrace-gpu driver: the memory is BAR4's sparse-mmap
  * area.  It becomes guest RAM like the region; the guest gets no BAR4, and
  * on GH200 it keeps resmem as BAR2.  GH200 with 2 GiB: 1 GiB of usemem,
- * 1 GiB of resmem; GB200 with 2 GiB: all of it usemem, no BAR2.
+ * 1 GiB of resmem.  GB200: all of it usemem, no BAR2, and its size need
+ * not be a multiple of 512 MiB (1666 MiB here).
  */
 static void test_upstream_bar(const void *opaque)
 {
     const bool gb200 = !strcmp(opaque, "gb200");
-    const uint64_t usemem = gb200 ? 2 * GiB : 1 * GiB;
-    g_autofree char *host = g_strdup_printf("abi=bar,mem=2G,model=%s",
+    const uint64_t usemem = gb200 ? 1666 * MiB : 1 * GiB;
+    g_autofree char *host = g_strdup_printf("abi=bar,mem=%s,model=%s",
+                                            gb200 ? "1666M" : "2G",
                                             (const char *)opaque);
     uint64_t bars[6], base, v;
     EmulatedHost h;
@@ -269,13 +271,13 @@ static const BadConfig bad_configs[] = {
     }, {
         "bar-memory-size-zero", "abi=bar,mem=2G,bar-fault=zero",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE,
-        "BAR4's GPU memory size 0x0 is not a non-zero multiple of 0x20000000 "
-        "within the BAR"
+        "BAR4's GPU memory size 0x0 is not a non-zero multiple of the host "
+        "page size within the BAR"
     }, {
         "bar-memory-size-unaligned", "abi=bar,mem=2G,bar-fault=unaligned",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE,
-        "BAR4's GPU memory size 0x3ff00000 is not a non-zero multiple of "
-        "0x20000000 within the BAR"
+        "BAR4's GPU memory size 0x3ffff800 is not a non-zero multiple of "
+        "the host page size within the BAR"
     }, {
         "bar-not-mmapable", "abi=bar,mem=2G,bar-fault=no-mmap",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE,
@@ -424,6 +426,44 @@ static void test_warn_devfn_not_zero(void)
     host_cleanup(&h);
 }
 
+/*
+ * Two Blackwell GPUs whose sizes are not multiples of a memory block: the
+ * second still starts on a 512 MiB boundary, where a guest's driver can
+ * add it whatever the guest's page size.
+ */
+static void test_blackwell_sizes_placed_on_blocks(void)
+{
+    EmulatedHost h;
+    QTestState *qts;
+    QDict *resp;
+    QListEntry *e;
+    uint64_t end = 0, base;
+    int n = 0;
+
+    host_init(&h);
+    qts = host_qtest_start(&h,
+                           "abi=bar,model=gb200,mem=1666M;host=" GPU2_HOST
+                           ",abi=bar,model=gb200,mem=1666M",
+                           TWO_GPU_MACHINE "-m 1G,maxmem=8G " GPU_DEVICE
+                           " -device vfio-pci-nvgrace,host=" GPU2_HOST
+                           ",node=9");
+    resp = qtest_qmp(qts, "{ 'execute': 'query-memory-devices' }");
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(resp, "return"), e) {
+        QDict *data = qdict_get_qdict(qobject_to(QDict, e->value), "data");
+
+        g_assert_cmpuint(qdict_get_uint(data, "size"), ==, 1666 * MiB);
+        base = qdict_get_uint(data, "memaddr");
+        g_assert_cmphex(base % (512 * MiB), ==, 0);
+        g_assert_cmphex(base, >=, end);
+        end = base + 1666 * MiB;
+        n++;
+    }
+    g_assert_cmpint(n, ==, 2);
+    qobject_unref(resp);
+    qtest_quit(qts);
+    host_cleanup(&h);
+}
+
 static void test_no_hotplug(void)
 {
     EmulatedHost h;
@@ -467,6 +507,8 @@ int main(int argc, char **argv)
                         test_upstream_bar);
     qtest_add_data_func("/vfio-nvgrace/upstream-bar/gb200", "gb200",
                         test_upstream_bar);
+    qtest_add_func("/vfio-nvgrace/blackwell-sizes-placed-on-blocks",
+                   test_blackwell_sizes_placed_on_blocks);
     qtest_add_func("/vfio-nvgrace/no-hotplug", test_no_hotplug);
     qtest_add_func("/vfio-nvgrace/warn-devfn-not-zero",
                    test_warn_devfn_not_zero);
