@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vfio_nvgrace_region_type(info, &type, &subtype);
     if (vfio_nvgrace_bar_memory_size(info, &mem, &err)) {
         assert(mem && mem <= info->size &&
-               QEMU_IS_ALIGNED(mem, VFIO_PCI_NVGRACE_MEMBLK_SIZE));
+               QEMU_IS_ALIGNED(mem, qemu_real_host_page_size()));
     } else {
         assert(err);
         error_free(err);
