@@ -109,7 +109,7 @@ QTEST_IOMMUFD = GPU_BUS + [FLR, "readq 0x%x" % MEMADDR]
 # of its input, so it is stopped once every answer is in (bounded).
 L1_SCRIPT = nested.BIND_NVGRACE + r"""
 echo "== qmp"
-%(qemu)s -S -cpu max \
+%(qemu)s,online=boot -S -cpu max \
     -trace vfio_pci_write_config -trace 'vfio_pci_reset*' \
     -trace vfio_pci_nvgrace_coherent_region \
     -qmp stdio <<EOF 2>&1 || echo "qemu: exit status $?"
@@ -224,13 +224,15 @@ class Device(unittest.TestCase):
                               out.index("== end")]
 
     def test_realizes_on_nvgrace_gpu(self):
-        """QEMU starts on L1's nvgrace-gpu and maps usemem at memaddr."""
+        """QEMU starts on L1's nvgrace-gpu and maps usemem at memaddr, as
+        RAM from the first instruction (online=boot: the monitor run)."""
         got = replies(self.qmp)
         self.assertGreaterEqual(len(got), 2, self.qmp)
         devices = got[1]["return"]
         self.assertEqual([d["type"] for d in devices], ["vfio-pci-nvgrace"])
         self.assertEqual(devices[0]["data"]["memaddr"], MEMADDR)
         self.assertEqual(devices[0]["data"]["size"], USEMEM)
+        self.assertEqual(devices[0]["data"]["online"], "boot")
 
     def test_takes_the_memory_from_the_source(self):
         m = re.search(r"vfio_pci_nvgrace_coherent_region .*GPU memory from "
