@@ -518,6 +518,34 @@ grep 'System RAM' /proc/iomem
             self.assertRegex(out, "set auto-online mode online_movable")
 
 
+class NodesFromGenericInitiatorsTest(GuestCase):
+    def test_12_nodes_from_generic_initiator_objects(self):
+        """The GPU's nodes declared as libvirt and KubeVirt do: an
+        acpi-generic-initiator object per node, here in reverse order.
+        Linux numbers proximity domains in the order it meets them in
+        SRAT, CPUs and Generic Initiators first: only entries in node
+        order keep its node numbers QEMU's, with the memory on node 1."""
+        gpu = self.gpu(online="driver-managed", gi_objects=True)
+        base = self.guest_base(gpu)
+        online = gpu.online_size(self.rm_reserved())
+        nodes, out = self.boot([gpu], "uefi", guest.NODE_TABLE + """
+echo "--- srat"
+dmesg | grep 'SRAT: Node'
+%s
+dmesg | grep 'nvgrace_mem: .*:'
+gpumem nodes
+""" % INSMOD)
+        self.assertEqual(sorted(nodes), list(range(9)))
+        self.assertIn("SRAT: Node 1 PXM 1 [mem 0x%08x-" % base, out)
+        m = guest.MODULE_LINE.search(out)
+        self.assertIsNotNone(m, out)
+        self.assertEqual(m.groups(), ("0000:01:00.0", "1", "%x" % base,
+                                      "%x" % online))
+        after = {int(n["node"]): n for n in kv_lines(out, "node")
+                 if "movable_kib" in n}
+        self.assertEqual(int(after[1]["movable_kib"]) * 1024, online)
+
+
 # The same guest-visible results on a host with today's upstream
 # nvgrace-gpu driver, which shows the memory as fake BARs.
 class OnlineAtBootUpstreamBarGh200Test(OnlineAtBootTest):

@@ -46,6 +46,9 @@ class Gpu:
     device_id: str = None       # another of the model's device ids
     abi: str = "region"         # the emulated host's: region, or bar
     backing: str = None         # set by Guest.boot()
+    # The nodes as libvirt's <acpi nodeset=.../> declares them: no node=,
+    # an acpi-generic-initiator object per node (here in reverse order).
+    gi_objects: bool = False
 
     def memory(self):
         """The memory the guest gets: on today's nvgrace-gpu (abi=bar) a
@@ -111,8 +114,14 @@ class Guest:
         for n in nodes:
             cmd += ["-numa", "node,nodeid=%d" % n]
         for i, g in enumerate(gpus):
-            dev = "vfio-pci-nvgrace,host=%s,id=gpu%d,node=%d,node-count=%d," \
-                  "online=%s" % (g.host, i, g.node, g.node_count, g.online)
+            dev = "vfio-pci-nvgrace,host=%s,id=gpu%d,online=%s" % (
+                g.host, i, g.online)
+            if g.gi_objects:
+                for n in reversed(range(g.node, g.node + g.node_count)):
+                    cmd += ["-object", "acpi-generic-initiator,id=gi%d,"
+                            "pci-dev=gpu%d,node=%d" % (n, i, n)]
+            else:
+                dev += ",node=%d,node-count=%d" % (g.node, g.node_count)
             if g.root_port:
                 cmd += ["-device", "pcie-root-port,id=rp%d,chassis=%d" %
                         (i, i + 1)]

@@ -48,7 +48,7 @@
  *
  *   gpumem node-fill <node> <seed> [hold_seconds]
  *     Binds an anonymous mapping to <node> and fills it in 2 MiB steps, up
- *     to the node's MemFree less 16 MiB.  The pattern is keyed by physical
+ *     to the node's MemFree less 16 MiB and 1/32 of the node.  The pattern is keyed by physical
  *     address (needs root for /proc/self/pagemap): the word at physical
  *     address P gets pattern(seed, P / 8).  Prints
  *       bytes=<n> pages=<k> min_phys=0x<hex> max_phys=0x<hex>
@@ -123,7 +123,13 @@ _Static_assert(SYS_mbind == 235 && SYS_move_pages == 239,
 #define LONG_BITS		(8 * sizeof(unsigned long))
 #define MIB			(1024ULL * 1024)
 #define STEP			(2 * MIB)
+/*
+ * What node-fill leaves free: the kernel keeps each zone's watermarks free
+ * (min_free_kbytes, shared among zones by size, and a little more), and
+ * filling past them OOM-kills the filler.  16 MiB plus 1/32 of the node.
+ */
 #define HEADROOM		(16 * MIB)
+#define HEADROOM_SHARE		32
 #define PM_PRESENT		(1ULL << 63)
 #define PM_PFN_MASK		((1ULL << 55) - 1)
 
@@ -461,22 +467,25 @@ static int read_pfns(int fd, uintptr_t va, size_t count, uint64_t *pfn)
 static int cmd_node_fill(int node, uint64_t seed, uint64_t hold)
 {
 	size_t ps = sysconf(_SC_PAGESIZE), words = ps / 8, per_step = STEP / ps;
-	uint64_t free_kib, len, npages, i, w, key, errors = 0, moved = 0;
+	uint64_t free_kib, total_kib, headroom, len, npages, i, w, key;
 	uint64_t min_phys = UINT64_MAX, max_phys = 0, *pfn, *now_pfn;
+	uint64_t errors = 0, moved = 0;
 	size_t on, pages;
 	char *buf;
 	int fd;
 
-	if (node_meminfo(node, "MemFree", &free_kib)) {
+	if (node_meminfo(node, "MemFree", &free_kib) ||
+	    node_meminfo(node, "MemTotal", &total_kib)) {
 		fprintf(stderr, "%s: no meminfo for node %d\n", prog, node);
 		return 1;
 	}
-	if (free_kib * 1024 <= HEADROOM + STEP) {
+	headroom = HEADROOM + total_kib * 1024 / HEADROOM_SHARE;
+	if (free_kib * 1024 <= headroom + STEP) {
 		fprintf(stderr, "%s: node %d has only %" PRIu64 " KiB free\n",
 			prog, node, free_kib);
 		return 1;
 	}
-	len = (free_kib * 1024 - HEADROOM) / STEP * STEP;
+	len = (free_kib * 1024 - headroom) / STEP * STEP;
 	npages = len / ps;
 
 	fd = open("/proc/self/pagemap", O_RDONLY);

@@ -16,6 +16,7 @@
 #include "qemu/osdep.h"
 #include "hw/acpi/aml-build.h"
 #include "hw/acpi/nvgrace-srat.h"
+#include "hw/acpi/pci.h"
 #include "hw/qdev-core.h"
 #include "hw/vfio/nvgrace.h"
 #include "qapi/error.h"
@@ -29,6 +30,7 @@ typedef struct NvgraceGpu {
     uint32_t node;
     uint32_t node_count;
     bool online_boot;
+    bool gi_objects;            /* its nodes are acpi-generic-initiators' */
     uint8_t bus;
     uint8_t devfn;
 } NvgraceGpu;
@@ -36,6 +38,7 @@ typedef struct NvgraceGpu {
 static int nvgrace_collect_gpu(Object *obj, void *opaque)
 {
     GArray *gpus = opaque;
+    g_autoptr(GArray) gi_nodes = NULL;
     DeviceState *dev;
     NvgraceGpu gpu;
 
@@ -62,6 +65,8 @@ static int nvgrace_collect_gpu(Object *obj, void *opaque)
                                                "VfioPciNvgraceOnline",
                                                &error_abort) ==
                       VFIO_PCI_NVGRACE_ONLINE_BOOT;
+    gi_nodes = acpi_generic_initiator_nodes(obj);
+    gpu.gi_objects = gi_nodes->len;
     /* The bus number the firmware gave the GPU's bus, as the guest sees. */
     gpu.bus = object_property_get_uint(obj, "busnr", &error_abort);
     gpu.devfn = object_property_get_uint(obj, "addr", &error_abort);
@@ -115,8 +120,10 @@ void nvgrace_build_srat(GArray *table_data, MachineState *ms,
         /*
          * Every node of the GPU is a Generic Initiator for it: this is
          * how the guest driver finds the nodes of its MIG instances.
+         * Nodes declared by acpi-generic-initiator objects have theirs.
          */
-        for (n = gpu->node; n < gpu->node + gpu->node_count; n++) {
+        for (n = gpu->node;
+             !gpu->gi_objects && n < gpu->node + gpu->node_count; n++) {
             build_srat_pci_generic_initiator(table_data, n, 0, gpu->bus,
                                              gpu->devfn);
         }

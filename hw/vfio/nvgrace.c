@@ -199,38 +199,54 @@ static bool vfio_pci_nvgrace_check_nodes(VFIOPCINvgrace *nv, Error **errp)
     return true;
 }
 
-static int vfio_pci_nvgrace_find_generic_initiator(Object *obj, void *opaque)
+/*
+ * The GPU's nodes come from 'node' and 'node-count', or from the
+ * acpi-generic-initiator objects that name the device, as libvirt's
+ * <acpi nodeset=.../> and KubeVirt declare them; never from both, since
+ * whoever declares a node builds its Generic Initiator entry.
+ */
+static bool vfio_pci_nvgrace_take_generic_initiators(VFIOPCINvgrace *nv,
+                                                     Error **errp)
 {
-    Object **dev = opaque;
-    g_autofree char *pci_dev = NULL;
+    ERRP_GUARD();
+    g_autoptr(GArray) nodes = acpi_generic_initiator_nodes(OBJECT(nv));
+    uint32_t first, n;
+    guint i;
 
-    if (!object_dynamic_cast(obj, TYPE_ACPI_GENERIC_INITIATOR)) {
-        return 0;
+    if (!nodes->len) {
+        return true;
     }
-    pci_dev = object_property_get_str(obj, "pci-dev", NULL);
-    if (pci_dev &&
-        object_resolve_path_type(pci_dev, TYPE_PCI_DEVICE, NULL) == *dev) {
-        *dev = obj;
-        return 1;
-    }
-    return 0;
-}
-
-/* The device emits the Generic Initiator entries for its nodes itself. */
-static bool vfio_pci_nvgrace_check_generic_initiators(VFIOPCINvgrace *nv,
-                                                      Error **errp)
-{
-    Object *obj = OBJECT(nv);
-
-    if (object_child_foreach(object_get_objects_root(),
-                             vfio_pci_nvgrace_find_generic_initiator, &obj)) {
-        error_setg(errp, "%s '%s' names this device, which declares its "
-                   "NUMA nodes %u-%u as Generic Initiators itself; remove "
-                   "the object", TYPE_ACPI_GENERIC_INITIATOR,
-                   object_get_canonical_path_component(obj), nv->node,
-                   nv->node + nv->node_count - 1);
+    if (nv->node != NVGRACE_NODE_UNSET) {
+        error_setg(errp, "'" VFIO_PCI_NVGRACE_PROP_NODE "' is set, and %u "
+                   "%s objects name this device too", nodes->len,
+                   TYPE_ACPI_GENERIC_INITIATOR);
+        error_append_hint(errp, "Declare the GPU's NUMA nodes one way: "
+                          "with " VFIO_PCI_NVGRACE_PROP_NODE "= and "
+                          VFIO_PCI_NVGRACE_PROP_NODE_COUNT "=, or with the "
+                          "objects alone.\n");
         return false;
     }
+    first = g_array_index(nodes, uint32_t, 0);
+    for (i = 1; i < nodes->len; i++) {
+        n = g_array_index(nodes, uint32_t, i);
+        if (n != first + i) {
+            error_setg(errp, "the %s objects that name this device %s NUMA "
+                       "node %u; the GPU's nodes are one range, each named "
+                       "once", TYPE_ACPI_GENERIC_INITIATOR,
+                       n < first + i ? "name twice" : "skip",
+                       n < first + i ? n : first + i);
+            return false;
+        }
+    }
+    if (nv->node_count != VFIO_PCI_NVGRACE_DEFAULT_NODE_COUNT &&
+        nv->node_count != nodes->len) {
+        error_setg(errp, "'" VFIO_PCI_NVGRACE_PROP_NODE_COUNT "' %u does not "
+                   "match the %u %s objects that name this device",
+                   nv->node_count, nodes->len, TYPE_ACPI_GENERIC_INITIATOR);
+        return false;
+    }
+    nv->node = first;
+    nv->node_count = nodes->len;
     return true;
 }
 
@@ -582,8 +598,8 @@ static void vfio_pci_nvgrace_realize(PCIDevice *pdev, Error **errp)
     VFIODevice *vbasedev = &nv->parent_obj.vbasedev;
 
     if (!vfio_pci_nvgrace_check_machine(errp) ||
-        !vfio_pci_nvgrace_check_nodes(nv, errp) ||
-        !vfio_pci_nvgrace_check_generic_initiators(nv, errp)) {
+        !vfio_pci_nvgrace_take_generic_initiators(nv, errp) ||
+        !vfio_pci_nvgrace_check_nodes(nv, errp)) {
         return;
     }
 

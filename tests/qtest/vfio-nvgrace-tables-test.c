@@ -669,6 +669,56 @@ static void test_one_gpu_upstream_bar_gb200(void)
     test_one_gpu("boot", "nvgrace-boot", "abi=bar,model=gb200,mem=1G");
 }
 
+/*
+ * The GPU's nodes declared as libvirt and KubeVirt do: no 'node', an
+ * acpi-generic-initiator object per node, given out of order.  The guest
+ * sees what node=1 gives: one Generic Initiator per node, none twice, and
+ * in node order, the order in which Linux numbers proximity domains.
+ */
+static void test_nodes_from_generic_initiators(void)
+{
+    static const int order[] = { 5, 1, 8, 3, 2, 7, 4, 6 };
+    const SratMemory memory[] = {
+        { 0, VIRT_RAM_BASE, 1 * GiB, SRAT_MEM_ENABLED },
+        { 1, GPU_BASE, GPU_SIZE, SRAT_MEM_BOTH },
+        { 8, GPU_BASE + GPU_SIZE, 2 * GiB, SRAT_MEM_BOTH },
+    };
+    g_autoptr(GString) args = g_string_new(ONE_GPU_MACHINE
+                                           "-m 1G,maxmem=4G ");
+    EmulatedHost h;
+    QTestState *qts;
+    AcpiTables t;
+    GpuDsd dsd[4];
+    Srat srat;
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(order); i++) {
+        g_string_append_printf(args, "-object acpi-generic-initiator,"
+                               "id=gi%d,pci-dev=gpu0,node=%d ", order[i],
+                               order[i]);
+    }
+    g_string_append(args, "-device vfio-pci-nvgrace,host=" GPU_HOST
+                    ",id=gpu0,addr=02.0");
+    host_init(&h);
+    qts = host_qtest_start(&h, "mem=1G", args->str);
+
+    t = acpi_tables_read(qts);
+    srat_decode(acpi_table(&t, "SRAT"), &srat);
+    srat_assert_memory(&srat, memory, ARRAY_SIZE(memory));
+    g_assert_cmpint(srat.n_gi, ==, 8);
+    srat_assert_initiators(&srat, 1, 8, 0, DEVFN(2, 0));
+    for (i = 0; i < srat.n_gi; i++) {
+        g_assert_cmpuint(srat.gi[i].node, ==, i + 1);
+    }
+    g_assert_cmpint(dsdt_find_gpu_dsds(acpi_table(&t, "DSDT"), dsd, 4), ==,
+                    1);
+    assert_gpu_dsd(&dsd[0], "S10", GPU_BASE, GPU_SIZE, 1);
+    acpi_tables_free(&t);
+
+    qtest_quit(qts);
+    host_cleanup(&h);
+}
+
 /* Bus number of the bus behind the root port, as firmware assigns it. */
 #define ROOT_PORT_BUS 5
 
@@ -894,6 +944,8 @@ int main(int argc, char **argv)
                    test_one_gpu_upstream_bar_gh200);
     qtest_add_func("/vfio-nvgrace/tables/upstream-bar-gb200",
                    test_one_gpu_upstream_bar_gb200);
+    qtest_add_func("/vfio-nvgrace/tables/nodes-from-generic-initiators",
+                   test_nodes_from_generic_initiators);
     qtest_add_func("/vfio-nvgrace/tables/two-gpus", test_two_gpus);
     qtest_add_func("/vfio-nvgrace/tables/distances-and-hmat",
                    test_distances_and_hmat);

@@ -341,12 +341,36 @@ static const BadConfig bad_configs[] = {
         "'node' 5 with 'node-count' 8: NUMA nodes 1-8 belong to "
         "vfio-pci-nvgrace '" GPU_HOST "'; give each GPU nodes of its own"
     }, {
-        "generic-initiator-duplicate", "mem=1G",
+        "generic-initiator-and-node", "mem=1G",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G "
         "-object acpi-generic-initiator,id=gi3,pci-dev=gpu0,node=3 "
         GPU_DEVICE ",id=gpu0",
-        "acpi-generic-initiator 'gi3' names this device, which declares its "
-        "NUMA nodes 1-8 as Generic Initiators itself; remove the object"
+        "'node' is set, and 1 acpi-generic-initiator objects name this "
+        "device too"
+    }, {
+        "generic-initiators-skip-a-node", "mem=1G",
+        ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+        "-object acpi-generic-initiator,id=gi1,pci-dev=gpu0,node=1 "
+        "-object acpi-generic-initiator,id=gi3,pci-dev=gpu0,node=3 "
+        "-device vfio-pci-nvgrace,host=" GPU_HOST ",id=gpu0",
+        "the acpi-generic-initiator objects that name this device skip NUMA "
+        "node 2; the GPU's nodes are one range, each named once"
+    }, {
+        "generic-initiators-name-a-node-twice", "mem=1G",
+        ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+        "-object acpi-generic-initiator,id=gi1,pci-dev=gpu0,node=1 "
+        "-object acpi-generic-initiator,id=gi1b,pci-dev=gpu0,node=1 "
+        "-device vfio-pci-nvgrace,host=" GPU_HOST ",id=gpu0",
+        "the acpi-generic-initiator objects that name this device name twice "
+        "NUMA node 1"
+    }, {
+        "generic-initiators-and-node-count", "mem=1G",
+        ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+        "-object acpi-generic-initiator,id=gi1,pci-dev=gpu0,node=1 "
+        "-object acpi-generic-initiator,id=gi2,pci-dev=gpu0,node=2 "
+        "-device vfio-pci-nvgrace,host=" GPU_HOST ",id=gpu0,node-count=4",
+        "'node-count' 4 does not match the 2 acpi-generic-initiator objects "
+        "that name this device"
     }, {
         "driver-managed-without-acpi", "mem=1G",
         ONE_GPU_MACHINE "-machine acpi=off -m 1G,maxmem=4G " GPU_DEVICE

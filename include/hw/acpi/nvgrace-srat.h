@@ -14,7 +14,8 @@
 /*
  * The SRAT entries of the machine's device memory: for each
  * vfio-pci-nvgrace GPU a Memory Affinity entry on its first node and a
- * Generic Initiator entry per node, then the hotplug window around the
+ * Generic Initiator entry per node (unless acpi-generic-initiator objects
+ * declare its nodes, and build those), then the hotplug window around the
  * GPUs on @hotplug_node.  Replaces the single entry for the whole window.
  */
 void nvgrace_build_srat(GArray *table_data, MachineState *ms,
