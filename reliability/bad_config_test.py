@@ -185,6 +185,11 @@ RUNTIME = {
         "qom-set", {"path": "/machine/peripheral/gpu0",
                     "property": "memaddr", "value": 0x200000000},
         r"'memaddr' cannot be changed once the device is plugged"),
+    "generic-initiator-at-run-time": (
+        "object-add", {"qom-type": "acpi-generic-initiator", "id": "gi9",
+                       "pci-dev": "gpu0", "node": 1},
+        r"acpi-generic-initiator objects describe the machine as it is "
+        r"built; they cannot be added once it runs"),
     "node-after-realize": (
         "qom-set", {"path": "/machine/peripheral/gpu0", "property": "node",
                     "value": 2},
