@@ -1,21 +1,31 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# libvirt_test.py BUILD: start libvirt/vfio-pci-nvgrace-domain.xml through
-# a real libvirtd with BUILD's qemu-system-aarch64 on the emulated host,
-# check through QEMU's monitor that the GPU is there with its memory on its
-# NUMA node, boot the arm64 test guest in it (BUILD/guest) and check what
-# the guest sees (the GPU's nodes; its memory onlined there by the guest's
+# libvirt_test.py BUILD VARIANT: start a domain of libvirt/ through a real
+# libvirtd with BUILD's qemu-system-aarch64 on the emulated host, check
+# through QEMU's monitor that the GPU is there with its memory on its NUMA
+# node, boot the arm64 test guest in it (BUILD/guest) and check what the
+# guest sees (the GPU's nodes; its memory onlined there by the guest's
 # driver), then destroy and undefine the domain and stop libvirtd.
+# VARIANT is one of:
+#   hostdev      vfio-pci-nvgrace-domain.xml (libvirt 11.8 or later: the GPU
+#                is a <hostdev> with <acpi nodeset>) on libvirt from
+#                Debian 13's backports, run in BUILD/libvirt-root;
+#   commandline  vfio-pci-nvgrace-domain-commandline.xml (older libvirt:
+#                the GPU and its nodes on QEMU's command line) on this
+#                machine's libvirt.
 # Run by run-libvirt-test.sh, which installs libvirt and makes the guest.
 #
 # The libvirtd is private: a system (root) instance in a mount namespace of
 # its own, where BUILD/libvirt-test/{etc,run,lib,cache,log,firmware} are
 # mounted on /etc/libvirt, /run/libvirt, /var/lib/libvirt,
 # /var/cache/libvirt, /var/log/libvirt and /usr/share/qemu/firmware.  A
-# system libvirt on the same machine neither sees it nor is touched by it.  Its qemu.conf runs QEMU as root, without
-# namespaces, cgroups, security driver or virtlogd, so that QEMU can use
-# files in the build tree and run in a container.
+# system libvirt on the same machine neither sees it nor is touched by it.
+# Its qemu.conf runs QEMU as root, without namespaces, cgroups, security
+# driver or virtlogd, so that QEMU can use files in the build tree and run
+# in a container.  For the hostdev variant the namespace also gives
+# libvirtd the host that the emulated host gives QEMU: the GPU in sysfs,
+# bound to nvgrace_gpu_vfio_pci, in an IOMMU group, and /dev/vfio.
 #
 # Exit status: 0 passed, 1 failed, 77 skipped (libvirtd cannot run here,
 # with the reason).
@@ -23,6 +33,7 @@
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -35,7 +46,12 @@ sys.path.insert(0, os.path.join(REPO, 'guest'))
 import guest  # noqa: E402
 import initramfs  # noqa: E402
 
-DOMAIN_XML = os.path.join(REPO, 'libvirt', 'vfio-pci-nvgrace-domain.xml')
+# The domain each variant starts.
+DOMAIN_XML = {
+    'hostdev': os.path.join(REPO, 'libvirt', 'vfio-pci-nvgrace-domain.xml'),
+    'commandline': os.path.join(REPO, 'libvirt',
+                                'vfio-pci-nvgrace-domain-commandline.xml'),
+}
 DOC_RST = os.path.join(REPO, 'docs', 'system', 'devices',
                        'vfio-pci-nvgrace.rst')
 QEMU_NS = '{http://libvirt.org/schemas/domain/qemu/1.0}'
@@ -50,6 +66,20 @@ PRIVATE_DIRS = {
     # The firmware descriptors that <os firmware='efi'> chooses from.
     'firmware': '/usr/share/qemu/firmware',
 }
+
+# Where libvirtd, in the root, sees the emulated GPU that QEMU sees:
+# directories made by fake_host() under BUILD/libvirt-test/host.
+FAKE_SYSFS = {
+    'devices': '/sys/bus/pci/devices',
+    'drivers': '/sys/bus/pci/drivers',
+    'iommu_groups': '/sys/kernel/iommu_groups',
+}
+# The IOMMU group of the emulated host's first GPU (emulated-host/gpu.c).
+EMULATED_GROUP = 100
+# Its driver on a GH200 host: the VFIO variant driver of nvgrace-gpu.
+VFIO_DRIVER = 'nvgrace_gpu_vfio_pci'
+# The PCI device IDs of the emulated host's models (emulated-host/gpu.c).
+MODEL_DEVICE_ID = {'gh200': 0x2342, 'gb200': 0x2941}
 
 # The one firmware the private libvirtd sees: the test guest's edk2
 # (Debian 13's, BUILD/guest).  Debian 12's edk2 2022.11 reports the flash
@@ -140,6 +170,60 @@ def with_guest(text, build, state):
     return text, console
 
 
+# The GPU memory of the emulated host's GPU.
+EMULATED_MEM = '16G'
+
+
+def on_emulated_host(text, emulator, lib):
+    """The GH200 domain of the documentation, as it runs here: under TCG
+    (this machine has no KVM for arm64) on the 'max' CPU, with the
+    emulator given, the GPU unmanaged (the emulated GPU is bound to its
+    VFIO driver already: libvirt cannot bind it) and the emulated host
+    loaded into QEMU."""
+    m = re.search(r"<address domain='0x([0-9a-f]+)' bus='0x([0-9a-f]+)' "
+                  r"slot='0x([0-9a-f]+)' function='0x([0-9a-f])'/>", text)
+    if not m:
+        raise Failure('the domain XML has no <hostdev> source address')
+    host = '%04x:%02x:%02x.%x' % tuple(int(g, 16) for g in m.groups())
+    env = ("  <qemu:commandline>\n"
+           "    <qemu:env name='NVGRACE_HOST' value='host=%s,mem=%s'/>\n"
+           "    <qemu:env name='LD_PRELOAD' value='%s'/>\n"
+           "  </qemu:commandline>\n  <qemu:override>" % (host, EMULATED_MEM,
+                                                     lib))
+    for old, new in (("<domain type='kvm'", "<domain type='qemu'"),
+                     ("<cpu mode='host-passthrough'>", "<cpu mode='maximum'>"),
+                     ("managed='yes'", "managed='no'"),
+                     ("  <qemu:override>", env)):
+        if text.count(old) != 1:
+            raise Failure('the domain XML should have one %s' % old)
+        text = text.replace(old, new)
+    text, n = re.subn(r'<emulator>[^<]*</emulator>',
+                      '<emulator>%s</emulator>' % emulator, text)
+    if n != 1:
+        raise Failure('the domain XML should have one <emulator>')
+    log('on the emulated host: TCG, cpu maximum, managed=no, %s, '
+        'NVGRACE_HOST=host=%s,mem=%s' % (emulator, host, EMULATED_MEM))
+    return text
+
+
+def without_raising_memlock(text):
+    """libvirt raises QEMU's locked-memory limit for a VFIO <hostdev> (to
+    <memory> plus 1 GiB, 3 GiB here), which needs CAP_SYS_RESOURCE.  A
+    container may not have it: then give libvirt the limit QEMU has
+    already, as <memtune><hard_limit>, which libvirt sets instead.  The
+    emulated host pins nothing."""
+    caps = [l for l in open('/proc/self/status')
+            if l.startswith('CapEff:')][0].split()[1]
+    cap_sys_resource = 24
+    hard = resource.getrlimit(resource.RLIMIT_MEMLOCK)[1]
+    if int(caps, 16) >> cap_sys_resource & 1 or hard == resource.RLIM_INFINITY:
+        return text
+    log('no CAP_SYS_RESOURCE here: QEMU keeps its locked-memory limit of '
+        '%d KiB (<memtune><hard_limit>)' % (hard >> 10))
+    return text.replace('  <vcpu', "  <memtune><hard_limit unit='KiB'>%d"
+                        "</hard_limit></memtune>\n  <vcpu" % (hard >> 10), 1)
+
+
 def wait_for_console(path, marker, seconds):
     deadline = time.monotonic() + seconds
     text = ''
@@ -190,16 +274,55 @@ def libvirt_bytes(value, unit):
     return int(value) * scale[unit or 'KiB']
 
 
-def rst_xml_block(rst):
-    """The first '.. code-block:: xml' of the .rst, unindented."""
+def rst_xml_blocks(rst):
+    """The '.. code-block:: xml' blocks of the .rst, unindented."""
     lines = rst.split('\n')
-    start = lines.index('.. code-block:: xml') + 2
-    block = []
-    for line in lines[start:]:
-        if line and not line.startswith('  '):
-            break
-        block.append(line[2:])
-    return '\n'.join(block).strip('\n') + '\n'
+    blocks = []
+    for i, line in enumerate(lines):
+        if line != '.. code-block:: xml':
+            continue
+        block = []
+        for line in lines[i + 2:]:
+            if line and not line.startswith('  '):
+                break
+            block.append(line[2:])
+        blocks.append('\n'.join(block).strip('\n') + '\n')
+    return blocks
+
+
+def node_range(nodeset):
+    """<acpi nodeset>: the first node and the count of a range 'a-b'."""
+    m = re.fullmatch(r'(\d+)(?:-(\d+))?', nodeset)
+    if not m:
+        raise Failure('nodeset %r: the test expects one range' % nodeset)
+    first = int(m.group(1))
+    return first, int(m.group(2) or first) - first + 1
+
+
+def hostdev_properties(root):
+    """The device's properties as a <hostdev> with <acpi nodeset> gives
+    them, and that <qemu:override> makes it a vfio-pci-nvgrace."""
+    hostdevs = root.findall('devices/hostdev')
+    if len(hostdevs) != 1:
+        raise Failure('the domain XML should have one <hostdev>')
+    hd = hostdevs[0]
+    a = hd.find('source/address')
+    alias = hd.find('alias').get('name')
+    drivers = [p.get('value') for d in root.findall(
+                   QEMU_NS + 'override/' + QEMU_NS + 'device')
+               if d.get('alias') == alias
+               for p in d.findall(QEMU_NS + 'frontend/' + QEMU_NS +
+                                  'property')
+               if p.get('name') == 'driver']
+    if drivers != ['vfio-pci-nvgrace']:
+        raise Failure('<qemu:override> should make %s a vfio-pci-nvgrace'
+                      % alias)
+    first, count = node_range(hd.find('acpi').get('nodeset'))
+    return {'id': alias,
+            'host': '%04x:%02x:%02x.%x' % tuple(
+                int(a.get(k), 16) for k in ('domain', 'bus', 'slot',
+                                            'function')),
+            'node': str(first), 'node-count': str(count)}
 
 
 def domain_expectations(root):
@@ -209,9 +332,15 @@ def domain_expectations(root):
     args = [a.get('value') for a in ns.findall(QEMU_NS + 'arg')]
     env = {e.get('name'): e.get('value') for e in ns.findall(QEMU_NS + 'env')}
     devs = [a for a in args if a.startswith('vfio-pci-nvgrace,')]
-    if len(devs) != 1:
+    if root.find('devices/hostdev') is not None:
+        if devs:
+            raise Failure('the GPU is both a <hostdev> and on the command '
+                          'line')
+        props = hostdev_properties(root)
+    elif len(devs) == 1:
+        props = dict(p.split('=', 1) for p in devs[0].split(',')[1:])
+    else:
         raise Failure('the domain XML should have one vfio-pci-nvgrace')
-    props = dict(p.split('=', 1) for p in devs[0].split(',')[1:])
     gpu = dict(p.split('=', 1) for p in env['NVGRACE_HOST'].split(','))
     if gpu['host'] != props['host']:
         raise Failure('NVGRACE_HOST and the device name different GPUs')
@@ -230,23 +359,131 @@ def domain_expectations(root):
                          for c in range(int(r.split('-')[0]),
                                         int(r.split('-')[-1]) + 1)),
         'name': root.findtext('name'),
+        'model': gpu.get('model', 'gh200'),
+        'hostdev': root.find('devices/hostdev') is not None,
     }
 
 
+def fake_host(host, exp):
+    """What libvirtd reads of the GPU: its sysfs directory with vendor,
+    device, a PCI Express config space, the vfio-dev directory by which
+    libvirt knows a VFIO variant driver, and its IOMMU group.  The
+    emulated host answers QEMU's own accesses; libvirtd does not load it."""
+    shutil.rmtree(host, ignore_errors=True)
+    addr = exp['host']
+    dev = os.path.join(host, 'devices', addr)
+    os.makedirs(os.path.join(dev, 'vfio-dev', 'vfio0'))
+    device_id = MODEL_DEVICE_ID[exp['model']]
+    config = bytearray(4096)
+    config[0:4] = (0x10de | device_id << 16).to_bytes(4, 'little')
+    config[6] = 0x10                            # status: capability list
+    config[9:12] = bytes((0x00, 0x02, 0x03))    # class 3D controller
+    config[0x34] = 0x40                         # capabilities pointer
+    config[0x40:0x44] = bytes((0x10, 0x00, 0x02, 0x00))  # PCIe endpoint
+    for name, data in (('config', bytes(config)),
+                       ('vendor', b'0x10de\n'),
+                       ('device', b'0x%04x\n' % device_id),
+                       ('class', b'0x030200\n')):
+        with open(os.path.join(dev, name), 'wb') as f:
+            f.write(data)
+    os.symlink('/sys/bus/pci/drivers/' + VFIO_DRIVER,
+               os.path.join(dev, 'driver'))
+    os.symlink('/sys/kernel/iommu_groups/%d' % EMULATED_GROUP,
+               os.path.join(dev, 'iommu_group'))
+    for link in ('drivers/%s/%s' % (VFIO_DRIVER, addr),
+                 'iommu_groups/%d/devices/%s' % (EMULATED_GROUP, addr)):
+        os.makedirs(os.path.dirname(os.path.join(host, link)))
+        os.symlink('/sys/bus/pci/devices/' + addr, os.path.join(host, link))
+
+
+def host_loader_wrapper(path, qemu, preload):
+    """An emulator for libvirtd in the root: QEMU, built on this machine,
+    started by this machine's dynamic loader with this machine's
+    libraries, seen in the root under /run/host.  Returns the directories
+    they are in."""
+    interp, dirs = None, []
+    for binary in (qemu, preload):
+        out = subprocess.run(['ldd', binary], capture_output=True, text=True,
+                             check=True).stdout
+        for line in out.splitlines():
+            m = re.match(r'\s*\S+ => (/\S+) \(', line)
+            if m:
+                d = os.path.dirname(os.path.realpath(m.group(1)))
+                if d not in dirs:
+                    dirs.append(d)
+            m = re.match(r'\s*(/\S+) \(0x', line)
+            if m:
+                interp = os.path.realpath(m.group(1))
+    if not interp:
+        raise Failure('ldd %s names no dynamic loader' % qemu)
+    with open(path, 'w') as f:
+        f.write('#!/bin/sh\nexec /run/host%s --library-path %s --argv0 "$0" '
+                '%s "$@"\n' % (interp, ':'.join('/run/host' + d for d in dirs),
+                              qemu))
+    os.chmod(path, 0o755)
+    return sorted(set(dirs) | {os.path.dirname(interp)})
+
+
 class Libvirtd:
-    def __init__(self, state):
+    def __init__(self, state, root=None, host_dirs=()):
         self.state = state
+        # A root (libvirt/make-libvirt-root.sh) to run libvirtd in, or None
+        # for this machine's libvirtd; the directories of this machine that
+        # QEMU needs there (host_loader_wrapper()).
+        self.root = root
+        self.host_dirs = host_dirs
         self.proc = None
         self.out = os.path.join(state, 'libvirtd.out')
 
-    def start(self):
-        for d in PRIVATE_DIRS.values():
-            # Mount points, most of which libvirt's packages create.
-            os.makedirs(d, exist_ok=True)
-        binds = ' && '.join('mount --bind %s %s' %
-                            (os.path.join(self.state, k), v)
-                            for k, v in PRIVATE_DIRS.items())
-        script = binds + ' && exec libvirtd -f /etc/libvirt/libvirtd.conf'
+    def chroot_script(self, build):
+        """Mount what libvirtd needs in the root, and the host it must see:
+        this machine's libraries under /run/host, BUILD where it is here,
+        the emulated GPU (fake_host()) in sysfs and /dev/vfio."""
+        r = self.root
+        host = os.path.join(self.state, 'host')
+        cmds = ['set -e',
+                'mount -t proc proc %s/proc' % r,
+                'mount --rbind /sys %s/sys' % r,
+                'mount -t tmpfs -o mode=755 tmpfs %s/dev' % r]
+        for n in ('null', 'zero', 'full', 'random', 'urandom', 'tty'):
+            cmds.append('touch {0}/dev/{1} && mount --bind /dev/{1} '
+                        '{0}/dev/{1}'.format(r, n))
+        cmds += [
+            'mkdir %s/dev/pts %s/dev/shm %s/dev/vfio' % (r, r, r),
+            'mount -t devpts -o newinstance,ptmxmode=0666 devpts %s/dev/pts'
+            % r,
+            'ln -s pts/ptmx %s/dev/ptmx' % r,
+            'mount -t tmpfs tmpfs %s/dev/shm' % r,
+            # Plain files: the emulated host opens them for QEMU.
+            'touch %s/dev/vfio/vfio %s/dev/vfio/%d' % (r, r, EMULATED_GROUP),
+            'mount -t tmpfs tmpfs %s/run' % r,
+            'mount -t tmpfs tmpfs %s/tmp' % r,
+            'mkdir -p {0}{1} && mount --bind {1} {0}{1}'.format(r, build)]
+        for d in self.host_dirs:
+            cmds.append('mkdir -p {0}/run/host{1} && mount --bind {1} '
+                        '{0}/run/host{1} && mount -o remount,bind,ro '
+                        '{0}/run/host{1}'.format(r, d))
+        for k, v in PRIVATE_DIRS.items():
+            cmds.append('mkdir -p {0}{1} && mount --bind {2} {0}{1}'.format(
+                r, v, os.path.join(self.state, k)))
+        for k, v in FAKE_SYSFS.items():
+            cmds.append('mount --bind %s %s%s' % (os.path.join(host, k),
+                                                  r, v))
+        cmds.append('exec chroot %s /usr/sbin/libvirtd '
+                    '-f /etc/libvirt/libvirtd.conf' % r)
+        return '\n'.join(cmds)
+
+    def start(self, build):
+        if self.root:
+            script = self.chroot_script(build)
+        else:
+            for d in PRIVATE_DIRS.values():
+                # Mount points, most of which libvirt's packages create.
+                os.makedirs(d, exist_ok=True)
+            binds = ' && '.join('mount --bind %s %s' %
+                                (os.path.join(self.state, k), v)
+                                for k, v in PRIVATE_DIRS.items())
+            script = binds + ' && exec libvirtd -f /etc/libvirt/libvirtd.conf'
         with open(self.out, 'w') as out:
             self.proc = subprocess.Popen(
                 ['unshare', '--mount', '--propagation', 'private',
@@ -274,8 +511,10 @@ class Libvirtd:
     def virsh(self, *args, check=True):
         # nsenter: the client sees the private /run/libvirt, so it reaches
         # this libvirtd, whatever the length of the build directory's path.
-        cmd = ['nsenter', '--mount=/proc/%d/ns/mnt' % self.proc.pid,
-               'virsh', '-q', '-c', 'qemu:///system'] + list(args)
+        cmd = ['nsenter', '-t', str(self.proc.pid), '-m']
+        if self.root:
+            cmd += ['-r', '-w']
+        cmd += ['virsh', '-q', '-c', 'qemu:///system'] + list(args)
         r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
                            text=True, timeout=120)
         if check and r.returncode != 0:
@@ -319,10 +558,12 @@ def kill_leftover_qemu(state):
             continue
         try:
             pid = int(open(os.path.join(qemu_run, f)).read())
-            exe = os.readlink('/proc/%d/exe' % pid)
+            # The program, or the dynamic loader that runs it (the root).
+            argv = open('/proc/%d/cmdline' % pid, 'rb').read().split(b'\0')
         except (OSError, ValueError):
             continue
-        if os.path.basename(exe).startswith('qemu-system-aarch64'):
+        if any(os.path.basename(a).startswith(b'qemu-system-aarch64')
+               for a in argv[:6]):
             log('killing QEMU %d, left by libvirtd' % pid)
             os.kill(pid, signal.SIGKILL)
 
@@ -385,23 +626,48 @@ def check_guest(exp, memaddr, console):
           '%d pieces' % len(ram))
 
 
-def run(state, exp):
+def check_generic_initiators(daemon, dom, exp, argv):
+    """libvirt's <acpi nodeset>: one memory-less node and one
+    acpi-generic-initiator object naming the GPU for each of its nodes, on
+    QEMU's command line and in QEMU."""
+    first, count = exp['node'], exp['node-count']
+    for n in range(first, first + count):
+        numa = [a for a in argv if re.match(r'-numa node,nodeid=%d(,|$)' % n,
+                                            a)]
+        check(len(numa) == 1 and 'memdev' not in numa[0],
+              'libvirt gave QEMU node %d once, without memory' % n,
+              ' '.join(numa))
+    objects = [o['name'] for o in daemon.qmp(dom, 'qom-list', path='/objects')
+               if o['type'] == 'child<acpi-generic-initiator>']
+    gis = sorted((daemon.qmp(dom, 'qom-get', path='/objects/' + o,
+                             property='node'),
+                  daemon.qmp(dom, 'qom-get', path='/objects/' + o,
+                             property='pci-dev')) for o in objects)
+    check(gis == [(n, exp['id']) for n in range(first, first + count)],
+          'qom-list /objects: one acpi-generic-initiator for %s on each of '
+          'nodes %d-%d' % (exp['id'], first, first + count - 1), str(gis))
+
+
+def run(state, exp, build, root, host_dirs):
     dom = exp['name']
     gib = 1 << 30
-    daemon = Libvirtd(state)
-    log('starting a private libvirtd (state in %s)' % state)
+    daemon = Libvirtd(state, root, host_dirs)
+    log('starting a private libvirtd (state in %s%s)'
+        % (state, ', in the root ' + root if root else ''))
     try:
-        version = daemon.start()
+        version = daemon.start(build)
         log(' '.join(l for l in version.splitlines() if 'Using library' in l))
         domain_file = os.path.join(state, 'domain.xml')
         daemon.virsh('define', domain_file)
-        log('defined %s from %s' % (dom, os.path.relpath(DOMAIN_XML, REPO)))
+        log('defined %s from %s' % (dom, os.path.relpath(exp['xml'], REPO)))
         daemon.virsh('start', '--paused', dom)
         log('started %s (paused: the firmware has not run)' % dom)
         qemu_log = os.path.join(state, 'log', 'qemu', dom + '.log')
         argv = [l.rstrip(' \\') for l in open(qemu_log).read().splitlines()
-                if re.match(r'-(m|numa|device|machine|accel) ', l)]
+                if re.match(r'-(m|numa|device|machine|accel|object) ', l)]
         log('libvirt ran QEMU with:\n  ' + '\n  '.join(argv))
+        if exp['hostdev']:
+            check_generic_initiators(daemon, dom, exp, argv)
 
         state_ = daemon.virsh('domstate', dom).stdout.strip()
         check(state_ == 'paused', 'virsh domstate is paused', state_)
@@ -506,10 +772,17 @@ def run(state, exp):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print('usage: libvirt_test.py BUILD', file=sys.stderr)
+    if len(sys.argv) != 3 or sys.argv[2] not in DOMAIN_XML:
+        print('usage: libvirt_test.py BUILD hostdev|commandline',
+              file=sys.stderr)
         return 2
     build = os.path.abspath(sys.argv[1])
+    variant = sys.argv[2]
+    domain_xml = DOMAIN_XML[variant]
+    # hostdev: libvirt 11.8 or later, from the root; commandline: this
+    # machine's libvirt.
+    root = (os.path.join(build, 'libvirt-root') if variant == 'hostdev'
+            else None)
     # meson's timeout and ^C: stop the domain and libvirtd on the way out.
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda s, f: sys.exit(128 + s))
@@ -517,9 +790,13 @@ def main():
         if os.geteuid() != 0:
             raise Skip('the test runs a system libvirtd in a mount namespace '
                        'of its own, which needs root')
-        for tool in ('libvirtd', 'virsh', 'unshare', 'nsenter'):
-            if not shutil.which(tool):
-                raise Skip('%s is not installed' % tool)
+        path = root and ':'.join(os.path.join(root, d)
+                                 for d in ('usr/sbin', 'usr/bin'))
+        for tool, where in (('libvirtd', path), ('virsh', path),
+                            ('unshare', None), ('nsenter', None)):
+            if not shutil.which(tool, path=where):
+                raise Skip('%s is not installed%s'
+                           % (tool, where and ' in ' + root or ''))
         emulator = os.path.join(build, 'qemu-system-aarch64')
         lib = os.path.join(build, 'emulated-host', 'libnvgrace-host.so')
         for f in (emulator, lib, os.path.join(build, 'guest', 'base.cpio'),
@@ -527,7 +804,7 @@ def main():
             if not os.path.exists(f):
                 raise Failure(f + ' is missing: build first')
 
-        state = os.path.join(build, 'libvirt-test')
+        state = os.path.join(build, 'libvirt-test', variant)
         # A clean state each run; the capabilities cache may stay (libvirt
         # notices a changed QEMU).
         for k in PRIVATE_DIRS:
@@ -545,24 +822,35 @@ def main():
             f.write(FIRMWARE_JSON % (os.path.join(stack, 'AAVMF_CODE.fd'),
                                      os.path.join(stack, 'AAVMF_VARS.fd')))
 
-        text = open(DOMAIN_XML).read()
-        check(rst_xml_block(open(DOC_RST).read()) == text,
+        text = open(domain_xml).read()
+        check(text in rst_xml_blocks(open(DOC_RST).read()),
               'the documentation shows %s as it is'
-              % os.path.relpath(DOMAIN_XML, REPO),
+              % os.path.relpath(domain_xml, REPO),
               os.path.relpath(DOC_RST, REPO))
+        host_dirs = []
+        if root:
+            qemu = emulator
+            emulator = os.path.join(state, 'qemu-system-aarch64')
+            host_dirs = host_loader_wrapper(emulator, qemu, lib)
+            text = on_emulated_host(text, emulator, lib)
         text = text.replace('@EMULATOR@', emulator)
         text = text.replace('@NVGRACE_HOST_LIB@', lib)
         left = re.findall(r'@[A-Z_]+@', text)
         if left:
             raise Failure('placeholders left in the domain XML: %s' % left)
         exp = domain_expectations(ET.fromstring(text))
+        exp['xml'] = domain_xml
         text, exp['console'] = with_guest(text, build, state)
+        if exp['hostdev']:
+            text = without_raising_memlock(text)
         with open(os.path.join(state, 'domain.xml'), 'w') as f:
             f.write(text)
+        if root:
+            fake_host(os.path.join(state, 'host'), exp)
         log('domain %s: %s at %s, %d GiB on node %d of nodes %d-%d'
             % (exp['name'], exp['id'], exp['host'], exp['size'] >> 30,
                exp['node'], exp['node'], exp['node'] + exp['node-count'] - 1))
-        run(state, exp)
+        run(state, exp, build, root, host_dirs)
     except Skip as e:
         print('\n' + '*' * 72 + '\nSKIP: libvirt test not run: %s\n' % e +
               '*' * 72, flush=True)
