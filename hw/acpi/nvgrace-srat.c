@@ -35,6 +35,25 @@ typedef struct NvgraceGpu {
     uint8_t devfn;
 } NvgraceGpu;
 
+/*
+ * How errors and traces name a GPU: its id, else its host address as
+ * vfio-pci names it (vfio-pci fills sysfsdev in from host= too), else,
+ * for a GPU given by fd=, its QOM path.
+ */
+static char *nvgrace_gpu_name(DeviceState *dev)
+{
+    g_autofree char *sysfsdev = NULL;
+
+    if (dev->id) {
+        return g_strdup(dev->id);
+    }
+    sysfsdev = object_property_get_str(OBJECT(dev), "sysfsdev", &error_abort);
+    if (*sysfsdev) {
+        return g_path_get_basename(sysfsdev);
+    }
+    return object_get_canonical_path(OBJECT(dev));
+}
+
 static int nvgrace_collect_gpu(Object *obj, void *opaque)
 {
     GArray *gpus = opaque;
@@ -49,8 +68,7 @@ static int nvgrace_collect_gpu(Object *obj, void *opaque)
     if (!dev->realized) {
         return 0;
     }
-    gpu.name = dev->id ? g_strdup(dev->id) :
-               object_property_get_str(obj, "host", &error_abort);
+    gpu.name = nvgrace_gpu_name(dev);
     gpu.base = object_property_get_uint(obj, VFIO_PCI_NVGRACE_PROP_MEMADDR,
                                         &error_abort);
     gpu.size = object_property_get_uint(obj, VFIO_PCI_NVGRACE_PROP_SIZE,

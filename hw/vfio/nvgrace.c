@@ -16,29 +16,26 @@
  */
 
 #include "qemu/osdep.h"
-#include <sys/ioctl.h>
 #include <linux/vfio.h>
 
 #include "hw/acpi/aml-build.h"
 #include "hw/acpi/pci.h"
 #include "hw/boards.h"
 #include "hw/mem/memory-device.h"
-#include "hw/pci/pci_ids.h"
 #include "hw/qdev-properties.h"
 #include "migration/blocker.h"
+#include "migration/vmstate.h"
 #include "qapi/error.h"
 #include "qapi/qapi-types-machine.h"
 #include "qapi/visitor.h"
 #include "qemu/error-report.h"
 #include "qemu/range.h"
 #include "qemu/units.h"
-#include "qom/object_interfaces.h"
 #include "system/kvm.h"
 #include "system/numa.h"
 #include "nvgrace.h"
 #include "nvgrace-region.h"
 #include "pci.h"
-#include "vfio-helpers.h"
 #include "vfio-region.h"
 #include "trace.h"
 
@@ -400,6 +397,11 @@ static bool vfio_pci_nvgrace_map_coherent_mem(VFIOPCINvgrace *nv,
     g_autofree char *name = NULL;
     int prot = 0;
 
+    if (vbasedev->no_mmap) {
+        error_setg(errp, "x-no-mmap is not supported: the GPU memory is "
+                   "guest RAM only as a mapping of the host's");
+        return false;
+    }
     if (!(nv->coherent_flags & VFIO_REGION_INFO_FLAG_MMAP)) {
         error_setg(errp, "coherent-memory region %u cannot be mmapped",
                    nv->coherent_index);
@@ -437,6 +439,8 @@ static bool vfio_pci_nvgrace_map_coherent_mem(VFIOPCINvgrace *nv,
     name = g_strdup_printf("%s coherent-mem", vbasedev->name);
     memory_region_init_ram_ptr(&nv->coherent_mem, OBJECT(nv), name,
                                nv->coherent_size, nv->coherent_map);
+    /* A RAMBlock name unique to this device ("info ramblock"). */
+    vmstate_register_ram(&nv->coherent_mem, DEVICE(nv));
     nv->coherent_mem.align = MIN(1ULL << ctz64(nv->coherent_size),
                                  NVGRACE_MAX_ALIGN);
     return true;
@@ -480,6 +484,7 @@ static void vfio_pci_nvgrace_unmap_coherent_mem(VFIOPCINvgrace *nv)
     vfio_device_release_ram_dmabufs(&nv->parent_obj.vbasedev);
     error_free(nv->dmabuf_error);
     nv->dmabuf_error = NULL;
+    vmstate_unregister_ram(&nv->coherent_mem, DEVICE(nv));
     object_unparent(OBJECT(&nv->coherent_mem));
     munmap(nv->coherent_map, nv->coherent_size);
     nv->coherent_map = NULL;

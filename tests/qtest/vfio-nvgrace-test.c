@@ -35,6 +35,7 @@ static QDict *query_coherent_mem(QTestState *qts)
 static void test_realize_and_report(void)
 {
     g_autofree char *numa = NULL;
+    g_autofree char *ramblock = NULL;
     EmulatedHost h;
     QTestState *qts;
     QDict *data;
@@ -59,6 +60,10 @@ static void test_realize_and_report(void)
     g_assert_nonnull(strstr(numa, "node 1 size: 1024 MB"));
     g_assert_nonnull(strstr(numa, "node 1 plugged: 1024 MB"));
     g_assert_nonnull(strstr(numa, "node 2 size: 0 MB"));
+
+    /* Its RAMBlock is named after the device's place on the bus. */
+    ramblock = qtest_hmp(qts, "info ramblock");
+    g_assert_nonnull(strstr(ramblock, "/" GPU_HOST " coherent-mem "));
     qtest_quit(qts);
     host_cleanup(&h);
 }
@@ -371,6 +376,19 @@ static const BadConfig bad_configs[] = {
         "-device vfio-pci-nvgrace,host=" GPU_HOST ",id=gpu0,node-count=4",
         "'node-count' 4 does not match the 2 acpi-generic-initiator objects "
         "that name this device"
+    }, {
+        "no-mmap", "mem=1G",
+        ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE ",id=gpu0,x-no-mmap=on",
+        "x-no-mmap is not supported: the GPU memory is guest RAM only as a "
+        "mapping of the host's"
+    }, {
+        /* Named by its host address, as vfio-pci names it. */
+        "driver-managed-without-acpi-sysfsdev", "mem=1G",
+        ONE_GPU_MACHINE "-machine acpi=off -m 1G,maxmem=4G "
+        "-device vfio-pci-nvgrace,sysfsdev=/sys/bus/pci/devices/" GPU_HOST
+        ",node=1",
+        "vfio-pci-nvgrace '" GPU_HOST "': 'online=driver-managed' needs a "
+        "guest that boots with ACPI"
     }, {
         "driver-managed-without-acpi", "mem=1G",
         ONE_GPU_MACHINE "-machine acpi=off -m 1G,maxmem=4G " GPU_DEVICE
