@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# run-nested-tests.sh BUILD probe|device|region [TEST...]: build the nested
+# run-nested-tests.sh BUILD probe|device|region|kvm [TEST...]: build the nested
 # real-kernel host (Linux 7.3 from Debian's linux-source-7.3, the test
 # guest's busybox and edk2) and what runs in it, and run
 #   probe   nested-host/probe_test.py: the probes in L1 and on the
@@ -10,7 +10,9 @@
 #           arm64) in L1, on the real nvgrace-gpu, stock and with
 #           kernel/'s series;
 #   region  nested-host/region_test.py: the probes in L1 running Linux 7.3
-#           with kernel/'s series, on its coherent memory region.
+#           with kernel/'s series, on its coherent memory region;
+#   kvm     nested-host/kvm_test.py: L1 at EL2 runs the arm64 QEMU with
+#           -accel kvm, on the real nvgrace-gpu.
 # Skips (status 77, saying why) only when Debian's archive and
 # shared/deps cannot serve the kernel source or the packages.
 set -u
@@ -43,7 +45,9 @@ device) step nested-host/build-kernel.sh
         step nested-host/build-kernel.sh series ;;
 *) step nested-host/build-kernel.sh ;;
 esac
-[ "$suite" = device ] && step nested-host/build-qemu-arm64.sh
+case $suite in
+device|kvm) step nested-host/build-qemu-arm64.sh ;;
+esac
 
 case $(uname -m) in
 aarch64|arm64) cross_cc=gcc ;;
