@@ -42,13 +42,8 @@ work=$root.tmp
 log=$root.log
 rm -rf "$work"
 echo "make-libvirt-root: debootstrap trixie into $work (log: $log)"
-retry() {
-    for attempt in 1 2 3; do
-        "$@" && return 0
-        [ $attempt = 3 ] || sleep 15
-    done
-    return 1
-}
+# retry(), as the guest's downloads have it
+. "$(dirname "$0")/../guest/debian-apt.sh"
 if ! retry debootstrap --variant=minbase trixie "$work" "$mirror" \
         >"$log" 2>&1; then
     tail -5 "$log" >&2

@@ -192,13 +192,7 @@ class Device(unittest.TestCase):
     def setUpClass(cls):
         host = nested.NestedHost(BUILD, image=cls.IMAGE)
         try:
-            files = {}
-            root = os.path.join(host.nested, "qemu-root")
-            for top, _, names in os.walk(root):
-                for name in names:
-                    path = os.path.join(top, name)
-                    with open(path, "rb") as f:
-                        files[os.path.relpath(path, root)] = f.read()
+            files = host.qemu_root_files()
             gpu = host.gpu()
             gpu.backing = os.path.join(host.tmp, "gpu0.mem")
             with open(gpu.backing, "wb") as f:

@@ -113,6 +113,7 @@ def l1_script():
 
 class KvmHost(nested.NestedHost):
     """L1 at EL2 on @cpu, so that its KVM runs guests."""
+    machine_args = ["virtualization=on", "gic-version=3"]
 
     def __init__(self, build, cpu):
         super().__init__(build)
@@ -121,29 +122,14 @@ class KvmHost(nested.NestedHost):
     def accel(self):
         return ["-accel", "tcg", "-cpu", self.cpu]
 
-    def run(self, script, gpus=None, files=None, ram=2 * GiB, timeout=900):
-        disk = os.path.join(self.tmp, "disk.img")
-        with open(disk, "wb") as f:
-            f.truncate(1 << 20)
-        extra = (["-machine", "virtualization=on,gic-version=3",
-                  "-device", "virtio-iommu-pci"] +
-                 nested.guest.virtio_blk(disk))
-        return self.boot(gpus or [self.gpu()], "uefi", script, ram=ram,
-                         timeout=timeout, extra=extra, files=files)
-
 
 def boot_l1(cpu):
     """L1 on @cpu runs l1_script(); (its output, L0's first 24 bytes of
     the GPU memory)."""
     host = KvmHost(BUILD, cpu)
     try:
-        files = {"l2-stub.bin": l2_stub()}
-        root = os.path.join(host.nested, "qemu-root")
-        for top, _, names in os.walk(root):
-            for name in names:
-                path = os.path.join(top, name)
-                with open(path, "rb") as f:
-                    files[os.path.relpath(path, root)] = f.read()
+        files = host.qemu_root_files()
+        files["l2-stub.bin"] = l2_stub()
         gpu = host.gpu()
         gpu.backing = os.path.join(host.tmp, "gpu0.mem")
         with open(gpu.backing, "wb") as f:

@@ -57,11 +57,28 @@ class NestedHost(guest.Guest):
         return Gpu(model=model, mem=mem, abi="bar", node=1, node_count=1,
                    device_id=device_id)
 
+    # Added to L0's -machine (the KVM variant boots L1 at EL2).
+    machine_args = []
+
+    def qemu_root_files(self):
+        """The arm64 QEMU and its libraries (build-qemu-arm64.sh), as
+        files for L1: {path in L1: bytes}."""
+        files = {}
+        root = os.path.join(self.nested, "qemu-root")
+        for top, _, names in os.walk(root):
+            for name in names:
+                path = os.path.join(top, name)
+                with open(path, "rb") as f:
+                    files[os.path.relpath(path, root)] = f.read()
+        return files
+
     def run(self, script, gpus=None, files=None, ram=2 * GiB, timeout=600):
         """Boot L1 through edk2 (ACPI) and run @script; (rc, output)."""
         disk = os.path.join(self.tmp, "disk.img")
         with open(disk, "wb") as f:
             f.truncate(1 << 20)
         extra = ["-device", "virtio-iommu-pci"] + guest.virtio_blk(disk)
+        if self.machine_args:
+            extra = ["-machine", ",".join(self.machine_args)] + extra
         return self.boot(gpus or [self.gpu()], "uefi", script, ram=ram,
                          timeout=timeout, extra=extra, files=files)
