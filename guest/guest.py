@@ -87,6 +87,8 @@ class Guest:
             self.build, "qemu-system-aarch64")
         self.host_lib = os.path.join(self.build, "emulated-host",
                                      "libnvgrace-host.so")
+        # Where the emulated host keeps its counters (NVGRACE_HOST_STATS).
+        self.host_stats = None
         self.tmp = tempfile.mkdtemp(prefix="nvgrace-guest-")
 
     def close(self):
@@ -180,6 +182,8 @@ class Guest:
         initrd = self.initrd(script, files=files)
         env = dict(os.environ, LD_PRELOAD=self.host_lib,
                    NVGRACE_HOST=self.host_spec(gpus))
+        if self.host_stats:
+            env["NVGRACE_HOST_STATS"] = self.host_stats
         cmd = self.command(gpus, firmware, ram, initrd, extra)
         if reboot:
             cmd.remove("-no-reboot")

@@ -2,29 +2,45 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """vfio-pci-nvgrace under KVM: L1, the nested host (Linux 7.3 with KVM),
 boots at EL2 (virt's virtualization=on, under L0's TCG) and runs this
-project's arm64 QEMU with -accel kvm on the GPU that L1's stock
-nvgrace-gpu drives (BAR4, held by the device).
+project's arm64 QEMU with -accel kvm on the GPU that L1's nvgrace-gpu
+drives: stock (BAR4, held by the device), and with kernel/'s series (its
+coherent memory region).
 
-kvm_test.py BUILD [TEST...].  Two boots of L1:
-  fwb     L1's CPU is 'max', which has FEAT_S2FWB and CTR_EL0.DIC: L1's
-          KVM offers KVM_CAP_ARM_CACHEABLE_PFNMAP_SUPPORTED and the device
-          starts.  Its L2 guest is a few instructions, no kernel: it reads
-          what L0 put in the GPU memory, copies it and writes a pattern,
-          which L0 then finds in its backing file.  Meanwhile L1's stage-2
-          page tables (debugfs) show how KVM maps the GPU memory.
-  no-fwb  L1's CPU is cortex-a57 (Armv8.0: no FEAT_S2FWB): KVM does not
-          offer the capability, and the device refuses to start, saying
-          why, before KVM is asked to map the memory.
+kvm_test.py BUILD [TEST...].
+  Fwb       L1's CPU is 'max', which has FEAT_S2FWB and CTR_EL0.DIC: L1's
+            KVM offers KVM_CAP_ARM_CACHEABLE_PFNMAP_SUPPORTED and the
+            device starts.  Its L2 guest is a few instructions, no kernel:
+            it reads what L0 put in the GPU memory, copies it and writes a
+            pattern, which L0 then finds in its backing file.  Meanwhile
+            L1's stage-2 page tables (debugfs) show how KVM maps the GPU
+            memory.
+  NoFwb     L1's CPU is cortex-a57 (Armv8.0: no FEAT_S2FWB): KVM does not
+            offer the capability, and the device refuses to start, saying
+            why, before KVM is asked to map the memory.
+  LinuxL2_* L2 is the test guest of guest/ (Debian's arm64 kernel, edk2,
+            ACPI, guest/module as NVIDIA's driver) under L1's KVM, on
+            stock Linux 7.3's BAR4 and on the region of kernel/'s series:
+            with online=boot and driver-managed its data reaches L0's
+            backing file, and KVM has the GPU memory in one memory slot;
+            while one vCPU keeps filling the GPU node the other clears the
+            GPU's memory decode and resets it with FLRs; it reboots 20
+            times, using its GPU node in each boot; and its O_DIRECT disk
+            I/O with buffers on the GPU node, which L1's QEMU does with
+            O_DIRECT too, is bounced there and correct.
 """
 
 import os
 import re
+import shutil
 import struct
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nested  # noqa: E402
+import boot_test  # noqa: E402 (guest/, on the path through nested)
+import guest  # noqa: E402
 
 BUILD = None
 GiB = 1 << 30
@@ -115,8 +131,8 @@ class KvmHost(nested.NestedHost):
     """L1 at EL2 on @cpu, so that its KVM runs guests."""
     machine_args = ["virtualization=on", "gic-version=3"]
 
-    def __init__(self, build, cpu):
-        super().__init__(build)
+    def __init__(self, build, cpu, image="Image"):
+        super().__init__(build, image)
         self.cpu = cpu
 
     def accel(self):
@@ -207,6 +223,315 @@ class NoFwb(unittest.TestCase):
                          r"\(KVM_CAP_ARM_CACHEABLE_PFNMAP_SUPPORTED is "
                          r"missing")
         self.assertEqual(backing[:8], HOST_PATTERN.to_bytes(8, "little"))
+
+
+# L2 as a Linux guest: guest/'s kernel, initramfs and edk2 under L1's
+# KVM, with 512 MiB of RAM and the GPU memory at MEMADDR.  The firmware's
+# files are given to L1 without their zero padding (3.75 MiB instead of
+# 128) and padded to virt's 64 MiB flash again there.
+L2_QEMU = r"""qemu-system-aarch64 -M virt,gic-version=3 -accel kvm -cpu host \
+    -smp %(smp)d -nodefaults -display none -serial stdio %(no_reboot)s\
+    -m 512M,maxmem=8G -object memory-backend-ram,id=m0,size=512M \
+    -numa node,nodeid=0,cpus=0-%(last_cpu)d,memdev=m0 -numa node,nodeid=1 \
+    -device pcie-root-port,id=rp1,chassis=1,addr=01.0 \
+    -device vfio-pci-nvgrace,host=$GPU,bus=rp1,id=gpu0,node=1,node-count=1,\
+memaddr=0x%(memaddr)x,memory-source=%(source)s,online=%(online)s \
+    -drive if=pflash,format=raw,unit=0,readonly=on,file=/l2/CODE.fd \
+    -drive if=pflash,format=raw,unit=1,file=/l2/VARS.fd \
+    -kernel /l2/Image -initrd /l2/initrd -append "console=ttyAMA0 panic=-1 \
+rdinit=/init loglevel=4 nokaslr memhp_default_state=online_movable acpi=force" \
+    -trace vfio_pci_write_config -D /tmp/l2.trace %(extra)s"""
+
+# L2's console and QEMU's messages, each line marked "l2| ".
+L1_L2_SCRIPT = nested.BIND_NVGRACE + r"""
+truncate -s 64M /l2/CODE.fd /l2/VARS.fd
+truncate -s 1M /tmp/l2-disk.img
+# Where a process that dies of a signal was (arm64 says so only if asked).
+{ echo 1 > /proc/sys/debug/exception-trace; } 2>/dev/null || true
+echo "== l2"
+status=0
+%(qemu)s </dev/null >/tmp/l2.out 2>&1 || status=$?
+sed 's/^/l2| /' /tmp/l2.out
+[ $status -lt 128 ] || dmesg | grep -A4 "unhandled exception" || true
+# QEMU's trace: the guest's writes of the GPU's DEVCTL, KVM's memory
+# slots at 2-4 GiB (the GPU memory), and how often each event was seen.
+grep -E "^vfio_pci_write_config .*@0x48,|^kvm_set_user_memory .* \
+gpa=0x[89a-f][0-9a-f]{7} " /tmp/l2.trace || true
+sed 's/ .*//' /tmp/l2.trace | sort | uniq -c
+echo "qemu: exit status $status"
+echo "== end"
+"""
+
+L2_SEED = 0x67756573
+HOST_SEED = 0x686f7374
+# What L0 writes into the GPU memory before L1 boots, for L2 to read.
+HOST_BYTES = 64 << 20
+FLRS = 5
+
+
+def l2_files(host, l2, initrd):
+    """The files L1 needs to run @l2 (a guest.Guest) with @initrd."""
+    files = host.qemu_root_files()
+    with open(initrd, "rb") as f:
+        files["l2/initrd"] = f.read()
+    with open(l2.image, "rb") as f:
+        files["l2/Image"] = f.read()
+    for name in ("CODE", "VARS"):
+        with open(os.path.join(l2.stack, "AAVMF_%s.fd" % name), "rb") as f:
+            files["l2/%s.fd" % name] = f.read().rstrip(b"\0")
+    return files
+
+
+def boot_linux_l2(tmp, image, source, online, script, smp=2, reboot=False,
+                  disk=None, l1_disk=None, trace=None):
+    """Boot L1 on the kernel @image and in it L2 running @script
+    (guest/init's /test.sh), its GPU memory from @source; return (L1's
+    status, L1's output, L2's lines, L0's counters).  L0's GPU memory is
+    @tmp/gpu0.mem, its first HOST_BYTES written with HOST_SEED's pattern.
+    @disk gives L2 a virtio-blk disk, with these -drive options; L1's own
+    disk is @l1_disk.  L1's QEMU also traces the event @trace."""
+    host = KvmHost(BUILD, "max,pauth-impdef=on", image)
+    l2 = guest.Guest(BUILD)
+    try:
+        files = l2_files(host, l2, l2.initrd(script))
+        extra = ""
+        if disk:
+            extra = ("-drive %s,format=raw,if=none,id=disk0 "
+                     "-device virtio-blk-pci,drive=disk0" % disk)
+        if trace:
+            extra += " -trace " + trace
+        qemu = L2_QEMU % {
+            "smp": smp, "last_cpu": smp - 1, "memaddr": MEMADDR,
+            "no_reboot": "" if reboot else "-no-reboot ",
+            "source": source, "online": online, "extra": extra}
+        gpu = host.gpu()
+        gpu.backing = os.path.join(tmp, "gpu0.mem")
+        boot_test.write_pattern(gpu.backing, MEMADDR, HOST_BYTES, HOST_SEED)
+        host.host_stats = os.path.join(tmp, "stats")
+        rc, out = host.run(L1_L2_SCRIPT % {"qemu": qemu}, gpus=[gpu],
+                           files=files, ram=3 * GiB, timeout=1500,
+                           disk=l1_disk)
+        with open(host.host_stats) as f:
+            stats = dict(line.split() for line in f)
+    finally:
+        host.close()
+        l2.close()
+    l2_out = "\n".join(line[4:] for line in out.splitlines()
+                       if line.startswith("l2| "))
+    return rc, out, l2_out, stats
+
+
+class LinuxL2(unittest.TestCase):
+    """L2 runs Linux under L1's KVM; L1 runs IMAGE, the device SOURCE."""
+    IMAGE = SOURCE = None
+
+    def run_l2(self, online, script, **kw):
+        """boot_linux_l2() on this class's kernel and memory source;
+        return (L2's lines, L1's output, L0's GPU backing file)."""
+        tmp = self.tmp()
+        rc, out, l2_out, stats = boot_linux_l2(
+            tmp, self.IMAGE, self.SOURCE, online, script, **kw)
+        print("L1 (%s, KVM, nested), memory-source=%s, L2 online=%s:\n%s" %
+              (self.IMAGE, self.SOURCE, online, out))
+        print("L0's emulated host: %s" % stats)
+        self.assertEqual(rc, 0, "L1's test script failed")
+        self.assertIn("qemu: exit status 0", out)
+        self.assertRegex(l2_out, r"nvgrace-guest: end rc=0\n")
+        self.l0_resets = int(stats[nested.Gpu.host + ".resets"])
+        return l2_out, out, os.path.join(tmp, "gpu0.mem")
+
+    def assertOneMemslot(self, l1_out):
+        """KVM got the GPU memory as one memory slot, set once and never
+        changed (QEMU's trace of KVM_SET_USER_MEMORY_REGION2 at 2-4 GiB)."""
+        slots = [m.groups() for m in re.finditer(
+            r"^kvm_set_user_memory .*Slot#(\d+) flags=\S+ gpa=0x([0-9a-f]+) "
+            r"size=0x([0-9a-f]+) .* ret=(-?\d+)$", l1_out, re.M)]
+        print("KVM memory slots of the GPU memory: %s" % slots)
+        self.assertEqual([(int(g, 16), int(z, 16), r) for _, g, z, r in slots],
+                         [(MEMADDR, USEMEM, "0")])
+
+    def assertFilledInL0(self, backing, out):
+        """Each page that L2's last node-fill wrote holds its pattern in
+        L0's GPU memory.  (The other pages hold what L2's kernel and its
+        earlier fills wrote, or what L0 wrote.)"""
+        written = boot_test.kv_lines(out, "bytes")[-1]
+        counts, _ = boot_test.classify_pages(backing, MEMADDR, USEMEM,
+                                             [L2_SEED])
+        print("L0: %d pages with L2's pattern" % counts[L2_SEED])
+        self.assertEqual(counts[L2_SEED], int(written["pages"]))
+
+    def test_1_online_at_boot(self):
+        """The GPU memory is L2's boot RAM on node 1; what L2 writes to all
+        of the node is in L0's file."""
+        out, l1_out, backing = self.run_l2("boot", guest.NODE_TABLE + """
+grep 'System RAM' /proc/iomem
+echo "--- fill"
+gpumem node-fill 1 %d
+""" % L2_SEED, trace="kvm_set_user_memory")
+        nodes = guest.parse_nodes(out)
+        low, high = boot_test.node_total_range(USEMEM)
+        self.assertTrue(low <= nodes[1]["total_kib"] * 1024 <= high, nodes)
+        self.assertIn("%08x-%08x : System RAM" %
+                      (MEMADDR, MEMADDR + USEMEM - 1), out)
+        fill = out.split("--- fill")[1]
+        self.assertEqual(int(boot_test.kv_lines(fill, "verified")[0]
+                             ["errors"]), 0)
+        self.assertFilledInL0(backing, fill)
+        self.assertOneMemslot(l1_out)
+
+    def test_2_driver_managed_through_decode_and_flr(self):
+        """L2 reads what L0 wrote and its driver onlines the memory.  Then
+        one vCPU fills and checks 16 MiB of the GPU node over and over
+        while the other clears the GPU's memory decode and resets it with
+        FLRs.  QEMU writes each FLR to the GPU's config space in L1, where
+        vfio-pci-core unmaps the memory, resets the GPU and lets the next
+        access map it again."""
+        config = "/sys/bus/pci/devices/0000:01:00.0/config"
+        out, l1_out, backing = self.run_l2("driver-managed", """
+echo "--- host pattern"
+gpumem devmem-check 0x%(memaddr)x %(host_bytes)d %(host_seed)d
+insmod /lib/modules/nvgrace_mem.ko
+dmesg | grep 'nvgrace_mem: .*:'
+echo "--- reset method $(cat /sys/bus/pci/devices/0000:01:00.0/reset_method)"
+(i=0; while [ ! -e /tmp/stop ]; do
+    echo $i > /tmp/filling
+    gpumem fill 1 16 $i >/tmp/fill || { echo "fill $i failed"; cat /tmp/fill; }
+    i=$((i + 1))
+ done; echo "fills=$i") &
+fills=$!
+# Each FLR waits for a fill to have started since the last one.
+next_fill() {
+    n=0
+    while [ "$(cat /tmp/filling 2>/dev/null)" = "$1" ] && [ $n -lt 600 ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    cat /tmp/filling
+}
+filling=$(next_fill "")
+dd if=/dev/zero of=%(config)s bs=2 count=1 seek=2 conv=notrunc 2>/dev/null
+echo "--- decode $(od -An -tx2 -j4 -N2 %(config)s)"
+k=0
+while [ $k -lt %(flrs)d ]; do
+    filling=$(next_fill $filling)
+    echo 1 > /sys/bus/pci/devices/0000:01:00.0/reset
+    k=$((k + 1))
+    echo "flr $k during fill $filling"
+done
+touch /tmp/stop
+wait $fills
+echo "--- fill"
+gpumem node-fill 1 %(l2_seed)d
+""" % {"memaddr": MEMADDR, "host_bytes": HOST_BYTES, "host_seed": HOST_SEED,
+       "config": config, "flrs": FLRS, "l2_seed": L2_SEED})
+        read = boot_test.kv_lines(out.split("--- host pattern")[1],
+                                  "verified")[0]
+        self.assertEqual((int(read["verified"]), int(read["errors"])),
+                         (HOST_BYTES // 8, 0))
+        m = guest.MODULE_LINE.search(out)
+        self.assertIsNotNone(m, out)
+        online = nested.Gpu(mem="%dM" % (USEMEM >> 20), model="gh200",
+                            abi="region").online_size()
+        self.assertEqual(m.groups(), ("0000:01:00.0", "1", "%x" % MEMADDR,
+                                      "%x" % online))
+        self.assertIn("--- reset method flr", out)
+        self.assertIn("--- decode  0000", out)
+        flrs = re.findall(r"^flr (\d+) during fill (\d+)$", out, re.M)
+        self.assertEqual([int(k) for k, _ in flrs], list(range(1, FLRS + 1)))
+        # QEMU passes each FLR to L1's vfio-pci-core (DEVCTL, PCIe
+        # capability at 0x40), which resets the GPU itself; L0's GPU
+        # counts these among its resets.
+        self.assertEqual(len(re.findall(
+            r"^vfio_pci_write_config +\(0000:01:00.0, @0x48, 0x8000,",
+            l1_out, re.M)), FLRS, l1_out)
+        self.assertGreater(self.l0_resets, FLRS)
+        self.assertNotRegex(out, r"fill \d+ failed")
+        fills = int(re.search(r"^fills=(\d+)$", out, re.M).group(1))
+        print("L2: %d fills of 16 MiB checked; FLRs during fills %s" %
+              (fills, ", ".join(f for _, f in flrs)))
+        self.assertGreater(fills, int(flrs[-1][1]))
+        fill = out.split("--- fill")[1]
+        self.assertEqual(int(boot_test.kv_lines(fill, "verified")[0]
+                             ["errors"]), 0)
+        self.assertFilledInL0(backing, fill)
+
+    def test_3_reboots(self):
+        """Through the resets of REBOOTS reboots (QEMU's own included,
+        which write COMMAND = 0 and reset the GPU), L2 boots and fills and
+        checks 64 MiB of its GPU node each time, and KVM's memory slot of
+        the GPU memory stays as it was; a counter on a disk says when to
+        stop."""
+        out, l1_out, _ = self.run_l2("boot", guest.VIRTIO_BLK_MODULES + """
+n=$(dd if=/dev/vda bs=16 count=1 2>/dev/null | tr -dc 0-9)
+n=${n:-0}
+echo "--- boot $n"
+gpumem fill 1 64 $n
+printf '%%-16s' $((n + 1)) | dd of=/dev/vda bs=16 count=1 conv=notrunc \\
+    2>/dev/null
+sync
+[ $n -ge %d ] || reboot -f
+""" % boot_test.REBOOTS, smp=1, reboot=True, disk="file=/tmp/l2-disk.img",
+            trace="kvm_set_user_memory")
+        boots = re.findall(r"--- boot (\d+)\n(.*?)(?=--- boot|\Z)", out,
+                           re.S)
+        self.assertEqual([int(b[0]) for b in boots],
+                         list(range(boot_test.REBOOTS + 1)), out[-3000:])
+        for n, text in boots:
+            placed = boot_test.kv_lines(text, "pages_on_node")[0]
+            checked = boot_test.kv_lines(text, "verified")[0]
+            self.assertEqual(placed["pages_on_node"], placed["pages"], n)
+            self.assertEqual(int(checked["errors"]), 0, n)
+        print("L2: %d boots under KVM, each filled and checked 64 MiB on "
+              "the GPU node" % len(boots))
+        self.assertOneMemslot(l1_out)
+
+    def test_4_host_direct_io_with_gpu_node_buffers(self):
+        """L2's disk is L1's virtio-blk disk, which L1's QEMU opens with
+        O_DIRECT (cache.direct=on): L1's Linux 7.3 cannot pin the GPU
+        memory for it, and QEMU bounces those requests.  L2 reads into and
+        writes from buffers on its GPU node; L0 finds what L2 wrote."""
+        mib = 16
+        disk = os.path.join(self.tmp(), "l1-disk.img")
+        boot_test.write_pattern(disk, 0, 2 * mib << 20, HOST_SEED)
+        out, l1_out, _ = self.run_l2("driver-managed", guest.VIRTIO_BLK_MODULES
+                                     + """
+insmod /lib/modules/nvgrace_mem.ko
+echo "--- read"
+gpumem dio-read 1 /dev/vda %d %d
+echo "--- write"
+gpumem dio-write 1 /dev/vda %d %d %d
+""" % (mib, HOST_SEED, mib, L2_SEED, mib),
+            disk="file=/dev/vda,cache.direct=on,aio=threads", l1_disk=disk,
+            trace="file_bounce_unpinnable")
+        self.assertIn("file_bounce_unpinnable", l1_out)
+        for part in ("--- read", "--- write"):
+            text = out.split(part)[1]
+            placed = boot_test.kv_lines(text, "pages_on_node")[0]
+            done = boot_test.kv_lines(text, "node")[0]
+            print("L2: %s %s" % (part[4:], " ".join(
+                "%s=%s" % kv for kv in done.items())))
+            self.assertEqual(placed["pages_on_node"], placed["pages"])
+            self.assertEqual(int(done["bytes"]), mib << 20)
+        self.assertEqual(int(boot_test.kv_lines(out.split("--- read")[1],
+                                                "node")[0]["errors"]), 0)
+        counts, other = boot_test.classify_pages(
+            disk, -mib << 20, 2 * mib << 20, [L2_SEED], start=mib << 20)
+        self.assertEqual((counts[L2_SEED], other),
+                         ((mib << 20) // boot_test.PAGE, []))
+
+    def tmp(self):
+        path = tempfile.mkdtemp(prefix="nvgrace-kvm-")
+        self.addCleanup(shutil.rmtree, path, ignore_errors=True)
+        return path
+
+
+# Stock Linux 7.3 with BAR4, which the device holds, and the region of
+# kernel/'s series, which needs no holding.
+for _image, _source in (("Image", "bar"), ("Image-series", "region")):
+    _name = "LinuxL2_%s_%s" % (_image.replace("-", "_"), _source)
+    globals()[_name] = type(_name, (LinuxL2,),
+                            {"IMAGE": _image, "SOURCE": _source})
+del LinuxL2, _name, _image, _source
 
 
 if __name__ == "__main__":

@@ -72,11 +72,14 @@ class NestedHost(guest.Guest):
                     files[os.path.relpath(path, root)] = f.read()
         return files
 
-    def run(self, script, gpus=None, files=None, ram=2 * GiB, timeout=600):
-        """Boot L1 through edk2 (ACPI) and run @script; (rc, output)."""
-        disk = os.path.join(self.tmp, "disk.img")
-        with open(disk, "wb") as f:
-            f.truncate(1 << 20)
+    def run(self, script, gpus=None, files=None, ram=2 * GiB, timeout=600,
+            disk=None):
+        """Boot L1 through edk2 (ACPI) and run @script; (rc, output).
+        @disk is L1's /dev/vda (an empty 1 MiB disk if None)."""
+        if not disk:
+            disk = os.path.join(self.tmp, "disk.img")
+            with open(disk, "wb") as f:
+                f.truncate(1 << 20)
         extra = ["-device", "virtio-iommu-pci"] + guest.virtio_blk(disk)
         if self.machine_args:
             extra = ["-machine", ",".join(self.machine_args)] + extra

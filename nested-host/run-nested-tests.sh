@@ -12,7 +12,8 @@
 #   region  nested-host/region_test.py: the probes in L1 running Linux 7.3
 #           with kernel/'s series, on its coherent memory region;
 #   kvm     nested-host/kvm_test.py: L1 at EL2 runs the arm64 QEMU with
-#           -accel kvm, on the real nvgrace-gpu.
+#           -accel kvm, on the real nvgrace-gpu, stock and with kernel/'s
+#           series, with the test guest as L2.
 # Skips (status 77, saying why) only when Debian's archive and
 # shared/deps cannot serve the kernel source or the packages.
 set -u
@@ -41,7 +42,7 @@ step() {
 step guest/build-guest.sh
 case $suite in
 region) step nested-host/build-kernel.sh series ;;
-device) step nested-host/build-kernel.sh
+device|kvm) step nested-host/build-kernel.sh
         step nested-host/build-kernel.sh series ;;
 *) step nested-host/build-kernel.sh ;;
 esac

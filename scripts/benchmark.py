@@ -40,16 +40,17 @@ def median_spread(values):
     return statistics.median(values), max(values) - min(values)
 
 
-def p1_cpu_bandwidth(g, rows):
-    """gpumem bw on node 1 (the GPU memory, online at boot) and node 0,
-    alternating A B A B in one boot."""
+def p1_script():
+    """gpumem bw on node 1 (the GPU memory) and node 0, alternating A B A
+    B in one boot."""
     # A B, then B A: neither side always runs first.
-    runs = "\n".join("gpumem bw %d 256 5\ngpumem bw %d 256 5" %
+    return "\n".join("gpumem bw %d 256 5\ngpumem bw %d 256 5" %
                      ((1, 0) if i % 2 == 0 else (0, 1))
-                     for i in range(PAIRS))
-    rc, out = g.boot([Gpu(online="boot")], "dt", runs + "\n")
-    if rc:
-        raise RuntimeError("gpumem bw failed:\n" + out)
+                     for i in range(PAIRS)) + "\n"
+
+
+def p1_rows(out, rows, suffix=""):
+    """P1's rows from the output of p1_script()."""
     res = {0: {}, 1: {}}
     for line in out.splitlines():
         if line.startswith("node=") and "memset_mibs" in line:
@@ -61,49 +62,72 @@ def p1_cpu_bandwidth(g, rows):
         gpu, gpu_spread = median_spread(res[1][k])
         ram, ram_spread = median_spread(res[0][k])
         ratios = [a / b for a, b in zip(res[1][k], res[0][k])]
-        rows.append(("P1 CPU %s, GPU node / node 0" % name,
+        rows.append(("P1 CPU %s, GPU node / node 0%s" % (name, suffix),
                      "%.0f / %.0f MiB/s" % (gpu, ram),
                      "%.2f (pairs %.2f-%.2f)" % (statistics.median(ratios),
                                                  min(ratios), max(ratios)),
                      ">= 0.95"))
 
 
-def p2_device_dma(g, rows, cache_direct=False):
-    """virtio-blk O_DIRECT reads into a buffer on the GPU node and on node
-    0, alternating in one guest boot (UEFI, driver-managed, onlined by the
-    reference module).  With @cache_direct the host reads the disk with
-    O_DIRECT too, which cannot pin the GPU memory: QEMU bounces those
-    reads, and the ratio is that copy's cost."""
-    mib, seed = 64, 7
-    disk = os.path.join(g.tmp, "p2-disk.img")
-    write_pattern(disk, 0, mib * MiB, seed)
-    runs = "\n".join("gpumem dio-read %d /dev/vda %d %d\n"
-                      "gpumem dio-read %d /dev/vda %d %d" %
-                      ((1, mib, seed, 0, mib, seed) if i % 2 == 0 else
-                       (0, mib, seed, 1, mib, seed))
-                      for i in range(PAIRS))
-    script = (guest.VIRTIO_BLK_MODULES +
-              "insmod /lib/modules/nvgrace_mem.ko\n" + runs + "\n")
-    # 2 GiB: NVIDIA's driver onlines all but 1 GiB of a GH200's memory.
-    rc, out = g.boot([Gpu(mem="2G", online="driver-managed")], "uefi", script,
-                     extra=guest.virtio_blk(disk, cache_direct))
+def p1_cpu_bandwidth(g, rows):
+    """P1 with the GPU memory online at boot."""
+    rc, out = g.boot([Gpu(online="boot")], "dt", p1_script())
     if rc:
-        raise RuntimeError("dio-read failed or read wrong data:\n" + out)
+        raise RuntimeError("gpumem bw failed:\n" + out)
+    p1_rows(out, rows)
+
+
+# P2: 64 MiB of a disk holding P2_SEED's pattern.
+P2_MIB, P2_SEED = 64, 7
+
+
+def p2_script():
+    """virtio-blk O_DIRECT reads into a buffer on the GPU node and on node
+    0, alternating in one guest boot (driver-managed, onlined by the
+    reference module); the guest checks what it read."""
+    runs = "\n".join("gpumem dio-read %d /dev/vda %d %d\n"
+                     "gpumem dio-read %d /dev/vda %d %d" %
+                     ((1, P2_MIB, P2_SEED, 0, P2_MIB, P2_SEED)
+                      if i % 2 == 0 else
+                      (0, P2_MIB, P2_SEED, 1, P2_MIB, P2_SEED))
+                     for i in range(PAIRS))
+    return (guest.VIRTIO_BLK_MODULES +
+            "insmod /lib/modules/nvgrace_mem.ko\n" + runs + "\n")
+
+
+def p2_rows(out, rows, label, target):
+    """P2's row from the output of p2_script()."""
     res = {0: [], 1: []}
     for line in out.splitlines():
         if line.startswith("node=") and "dio_mibs" in line:
             kv = dict(w.split("=") for w in line.split())
+            if int(kv["errors"]):
+                raise RuntimeError("dio-read read wrong data:\n" + out)
             res[int(kv["node"])].append(float(kv["dio_mibs"]))
     if len(res[0]) != PAIRS or len(res[1]) != PAIRS:
         raise RuntimeError("dio-read failed:\n" + out)
     ratios = [a / b for a, b in zip(res[1], res[0])]
-    rows.append(("P2 virtio-blk O_DIRECT read, GPU node / node 0" +
-                 (", host cache.direct=on" if cache_direct else ""),
+    rows.append(("P2 virtio-blk O_DIRECT read, GPU node / node 0" + label,
                  "%.0f / %.0f MiB/s" % (statistics.median(res[1]),
                                         statistics.median(res[0])),
                  "%.2f (pairs %.2f-%.2f)" % (statistics.median(ratios),
                                              min(ratios), max(ratios)),
-                 "" if cache_direct else ">= 0.90"))
+                 target))
+
+
+def p2_device_dma(g, rows, cache_direct=False):
+    """P2 on the emulated host.  With @cache_direct the host reads the disk
+    with O_DIRECT too, which cannot pin the GPU memory: QEMU bounces those
+    reads, and the ratio is that copy's cost."""
+    disk = os.path.join(g.tmp, "p2-disk.img")
+    write_pattern(disk, 0, P2_MIB * MiB, P2_SEED)
+    # 2 GiB: NVIDIA's driver onlines all but 1 GiB of a GH200's memory.
+    rc, out = g.boot([Gpu(mem="2G", online="driver-managed")], "uefi",
+                     p2_script(), extra=guest.virtio_blk(disk, cache_direct))
+    if rc:
+        raise RuntimeError("dio-read failed or read wrong data:\n" + out)
+    p2_rows(out, rows, ", host cache.direct=on" if cache_direct else "",
+            "" if cache_direct else ">= 0.90")
 
 
 def p2_upstream_design(g, rows):
@@ -269,16 +293,20 @@ def main():
         p5_address_space(rows)
     finally:
         g.close()
-    accel = g.accel()[1]
-    lines = ["vfio-pci-nvgrace benchmarks, %s, %s host, %s, %d pairs" %
-             (datetime.date.today().isoformat(), platform.machine(), accel,
-              PAIRS), ""]
+    write_table(rows, "%s host, %s" % (platform.machine(), g.accel()[1]),
+                out)
+
+
+def write_table(rows, where, path):
+    """Print @rows, measured on @where, and write them to @path."""
+    lines = ["vfio-pci-nvgrace benchmarks, %s, %s, %d pairs" %
+             (datetime.date.today().isoformat(), where, PAIRS), ""]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for r in [("measure", "values", "ratio", "target")] + rows:
         lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
-    with open(out, "w") as f:
+    with open(path, "w") as f:
         f.write(text)
 
 
