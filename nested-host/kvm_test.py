@@ -239,7 +239,8 @@ memaddr=0x%(memaddr)x,memory-source=%(source)s,online=%(online)s \
     -drive if=pflash,format=raw,unit=0,readonly=on,file=/l2/CODE.fd \
     -drive if=pflash,format=raw,unit=1,file=/l2/VARS.fd \
     -kernel /l2/Image -initrd /l2/initrd -append "console=ttyAMA0 panic=-1 \
-rdinit=/init loglevel=4 nokaslr memhp_default_state=online_movable acpi=force" \
+rdinit=/init loglevel=4 nokaslr memhp_default_state=online_movable \
+acpi=force" \
     -trace vfio_pci_write_config -D /tmp/l2.trace %(extra)s"""
 
 # L2's console and QEMU's messages, each line marked "l2| ".
@@ -327,7 +328,8 @@ class LinuxL2(unittest.TestCase):
 
     def run_l2(self, online, script, **kw):
         """boot_linux_l2() on this class's kernel and memory source;
-        return (L2's lines, L1's output, L0's GPU backing file)."""
+        return (L2's lines, L1's output, L0's GPU backing file, the
+        number of resets L0's GPU counted)."""
         tmp = self.tmp()
         rc, out, l2_out, stats = boot_linux_l2(
             tmp, self.IMAGE, self.SOURCE, online, script, **kw)
@@ -337,8 +339,8 @@ class LinuxL2(unittest.TestCase):
         self.assertEqual(rc, 0, "L1's test script failed")
         self.assertIn("qemu: exit status 0", out)
         self.assertRegex(l2_out, r"nvgrace-guest: end rc=0\n")
-        self.l0_resets = int(stats[nested.Gpu.host + ".resets"])
-        return l2_out, out, os.path.join(tmp, "gpu0.mem")
+        return (l2_out, out, os.path.join(tmp, "gpu0.mem"),
+                int(stats[nested.Gpu.host + ".resets"]))
 
     def assertOneMemslot(self, l1_out):
         """KVM got the GPU memory as one memory slot, set once and never
@@ -363,7 +365,7 @@ class LinuxL2(unittest.TestCase):
     def test_1_online_at_boot(self):
         """The GPU memory is L2's boot RAM on node 1; what L2 writes to all
         of the node is in L0's file."""
-        out, l1_out, backing = self.run_l2("boot", guest.NODE_TABLE + """
+        out, l1_out, backing, _ = self.run_l2("boot", guest.NODE_TABLE + """
 grep 'System RAM' /proc/iomem
 echo "--- fill"
 gpumem node-fill 1 %d
@@ -387,7 +389,7 @@ gpumem node-fill 1 %d
         vfio-pci-core unmaps the memory, resets the GPU and lets the next
         access map it again."""
         config = "/sys/bus/pci/devices/0000:01:00.0/config"
-        out, l1_out, backing = self.run_l2("driver-managed", """
+        out, l1_out, backing, l0_resets = self.run_l2("driver-managed", """
 echo "--- host pattern"
 gpumem devmem-check 0x%(memaddr)x %(host_bytes)d %(host_seed)d
 insmod /lib/modules/nvgrace_mem.ko
@@ -444,7 +446,7 @@ gpumem node-fill 1 %(l2_seed)d
         self.assertEqual(len(re.findall(
             r"^vfio_pci_write_config +\(0000:01:00.0, @0x48, 0x8000,",
             l1_out, re.M)), FLRS, l1_out)
-        self.assertGreater(self.l0_resets, FLRS)
+        self.assertGreater(l0_resets, FLRS)
         self.assertNotRegex(out, r"fill \d+ failed")
         fills = int(re.search(r"^fills=(\d+)$", out, re.M).group(1))
         print("L2: %d fills of 16 MiB checked; FLRs during fills %s" %
@@ -461,7 +463,7 @@ gpumem node-fill 1 %(l2_seed)d
         checks 64 MiB of its GPU node each time, and KVM's memory slot of
         the GPU memory stays as it was; a counter on a disk says when to
         stop."""
-        out, l1_out, _ = self.run_l2("boot", guest.VIRTIO_BLK_MODULES + """
+        out, l1_out, _, _ = self.run_l2("boot", guest.VIRTIO_BLK_MODULES + """
 n=$(dd if=/dev/vda bs=16 count=1 2>/dev/null | tr -dc 0-9)
 n=${n:-0}
 echo "--- boot $n"
@@ -493,8 +495,8 @@ sync
         mib = 16
         disk = os.path.join(self.tmp(), "l1-disk.img")
         boot_test.write_pattern(disk, 0, 2 * mib << 20, HOST_SEED)
-        out, l1_out, _ = self.run_l2("driver-managed", guest.VIRTIO_BLK_MODULES
-                                     + """
+        out, l1_out, _, _ = self.run_l2("driver-managed",
+                                        guest.VIRTIO_BLK_MODULES + """
 insmod /lib/modules/nvgrace_mem.ko
 echo "--- read"
 gpumem dio-read 1 /dev/vda %d %d
