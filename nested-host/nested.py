@@ -73,14 +73,16 @@ class NestedHost(guest.Guest):
         return files
 
     def run(self, script, gpus=None, files=None, ram=2 * GiB, timeout=600,
-            disk=None):
+            disk=None, extra=()):
         """Boot L1 through edk2 (ACPI) and run @script; (rc, output).
-        @disk is L1's /dev/vda (an empty 1 MiB disk if None)."""
+        @disk is L1's /dev/vda (an empty 1 MiB disk if None); @extra is
+        added to L0's command line."""
         if not disk:
             disk = os.path.join(self.tmp, "disk.img")
             with open(disk, "wb") as f:
                 f.truncate(1 << 20)
-        extra = ["-device", "virtio-iommu-pci"] + guest.virtio_blk(disk)
+        extra = (["-device", "virtio-iommu-pci"] + guest.virtio_blk(disk) +
+                 list(extra))
         if self.machine_args:
             extra = ["-machine", ",".join(self.machine_args)] + extra
         return self.boot(gpus or [self.gpu()], "uefi", script, ram=ram,

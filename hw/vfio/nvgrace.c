@@ -344,6 +344,12 @@ static bool vfio_pci_nvgrace_probe_regions(VFIOPCIDevice *vdev, Error **errp)
 
     if (nv->memory_source != VFIO_PCI_NVGRACE_MEMORY_SOURCE_BAR &&
         vfio_pci_nvgrace_probe_region(nv)) {
+        /*
+         * nvgrace-gpu offers the same memory as BAR4 as well: the guest
+         * has it as RAM, not again as a BAR, and QEMU does not map it
+         * twice (a memory error would be reported for both mappings).
+         */
+        vfio_pci_hide_bar(vdev, VFIO_PCI_NVGRACE_MEMORY_BAR);
         return true;
     }
     if (nv->memory_source != VFIO_PCI_NVGRACE_MEMORY_SOURCE_REGION) {
