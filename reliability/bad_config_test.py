@@ -181,10 +181,16 @@ RUNTIME = {
         "device_add", {"driver": "vfio-pci", "host": GPU1, "bus": "rp2",
                        "id": "gpu0"},
         r"Duplicate device ID 'gpu0'"),
-    "memaddr-after-plug": (
+    "memaddr-after-realize": (
         "qom-set", {"path": "/machine/peripheral/gpu0",
                     "property": "memaddr", "value": 0x200000000},
-        r"'memaddr' cannot be changed once the device is plugged"),
+        r"Attempt to set property 'memaddr' on device 'gpu0' \(type "
+        r"'vfio-pci-nvgrace'\) after it was realized"),
+    "online-after-realize": (
+        "qom-set", {"path": "/machine/peripheral/gpu0",
+                    "property": "online", "value": "boot"},
+        r"Attempt to set property 'online' on device 'gpu0' \(type "
+        r"'vfio-pci-nvgrace'\) after it was realized"),
     "generic-initiator-at-run-time": (
         "object-add", {"qom-type": "acpi-generic-initiator", "id": "gi9",
                        "pci-dev": "gpu0", "node": 1},

@@ -21,6 +21,7 @@
 #include "hw/vfio/nvgrace.h"
 #include "qapi/error.h"
 #include "qapi/qapi-types-machine.h"
+#include "qapi/util.h"
 #include "trace.h"
 
 typedef struct NvgraceGpu {
@@ -58,6 +59,7 @@ static int nvgrace_collect_gpu(Object *obj, void *opaque)
 {
     GArray *gpus = opaque;
     g_autoptr(GArray) gi_nodes = NULL;
+    g_autofree char *online = NULL;
     DeviceState *dev;
     NvgraceGpu gpu;
 
@@ -78,10 +80,10 @@ static int nvgrace_collect_gpu(Object *obj, void *opaque)
     gpu.node_count = object_property_get_uint(obj,
                                               VFIO_PCI_NVGRACE_PROP_NODE_COUNT,
                                               &error_abort);
-    gpu.online_boot = object_property_get_enum(obj,
-                                               VFIO_PCI_NVGRACE_PROP_ONLINE,
-                                               "VfioPciNvgraceOnline",
-                                               &error_abort) ==
+    online = object_property_get_str(obj, VFIO_PCI_NVGRACE_PROP_ONLINE,
+                                     &error_abort);
+    gpu.online_boot = qapi_enum_parse(&VfioPciNvgraceOnline_lookup, online,
+                                      -1, &error_abort) ==
                       VFIO_PCI_NVGRACE_ONLINE_BOOT;
     gi_nodes = acpi_generic_initiator_nodes(obj);
     gpu.gi_objects = gi_nodes->len;

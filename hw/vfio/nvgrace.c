@@ -21,6 +21,7 @@
 #include "hw/acpi/aml-build.h"
 #include "hw/acpi/pci.h"
 #include "hw/boards.h"
+#include "hw/core/qdev-prop-internal.h"
 #include "hw/mem/memory-device.h"
 #include "hw/qdev-properties.h"
 #include "migration/blocker.h"
@@ -717,66 +718,11 @@ static void vfio_pci_nvgrace_md_fill_device_info(const MemoryDeviceState *md,
     info->type = MEMORY_DEVICE_INFO_KIND_VFIO_PCI_NVGRACE;
 }
 
-static void vfio_pci_nvgrace_set_memaddr(Object *obj, Visitor *v,
-                                         const char *name, void *opaque,
-                                         Error **errp)
-{
-    VFIOPCINvgrace *nv = VFIO_PCI_NVGRACE(obj);
-
-    /* Settable before realize, and by the memory-device placement. */
-    if (nv->plugged) {
-        error_setg(errp, "'%s' cannot be changed once the device is plugged",
-                   name);
-        return;
-    }
-    visit_type_uint64(v, name, &nv->memaddr, errp);
-}
-
-static void vfio_pci_nvgrace_get_memaddr(Object *obj, Visitor *v,
-                                         const char *name, void *opaque,
-                                         Error **errp)
-{
-    visit_type_uint64(v, name, &VFIO_PCI_NVGRACE(obj)->memaddr, errp);
-}
-
 static void vfio_pci_nvgrace_get_size(Object *obj, Visitor *v,
                                       const char *name, void *opaque,
                                       Error **errp)
 {
     visit_type_uint64(v, name, &VFIO_PCI_NVGRACE(obj)->coherent_size, errp);
-}
-
-static int vfio_pci_nvgrace_get_memory_source(Object *obj, Error **errp)
-{
-    return VFIO_PCI_NVGRACE(obj)->memory_source;
-}
-
-static void vfio_pci_nvgrace_set_memory_source(Object *obj, int value,
-                                               Error **errp)
-{
-    if (DEVICE(obj)->realized) {
-        error_setg(errp, "'" VFIO_PCI_NVGRACE_PROP_MEMORY_SOURCE "' cannot "
-                   "be changed once the device is realized");
-        return;
-    }
-    VFIO_PCI_NVGRACE(obj)->memory_source = value;
-}
-
-static int vfio_pci_nvgrace_get_online(Object *obj, Error **errp)
-{
-    return VFIO_PCI_NVGRACE(obj)->online;
-}
-
-static void vfio_pci_nvgrace_set_online(Object *obj, int value, Error **errp)
-{
-    VFIOPCINvgrace *nv = VFIO_PCI_NVGRACE(obj);
-
-    if (DEVICE(obj)->realized) {
-        error_setg(errp, "'" VFIO_PCI_NVGRACE_PROP_ONLINE "' cannot be "
-                   "changed once the device is realized");
-        return;
-    }
-    nv->online = value;
 }
 
 /*
@@ -816,11 +762,35 @@ static void vfio_pci_nvgrace_build_aml(AcpiDevAmlIf *adev, Aml *scope)
     aml_append(scope, aml_name_decl("_DSD", dsd));
 }
 
+static const PropertyInfo vfio_pci_nvgrace_prop_online = {
+    .type = "VfioPciNvgraceOnline",
+    .enum_table = &VfioPciNvgraceOnline_lookup,
+    .get = qdev_propinfo_get_enum,
+    .set = qdev_propinfo_set_enum,
+    .set_default_value = qdev_propinfo_set_default_value_enum,
+};
+
+static const PropertyInfo vfio_pci_nvgrace_prop_memory_source = {
+    .type = "VfioPciNvgraceMemorySource",
+    .enum_table = &VfioPciNvgraceMemorySource_lookup,
+    .get = qdev_propinfo_get_enum,
+    .set = qdev_propinfo_set_enum,
+    .set_default_value = qdev_propinfo_set_default_value_enum,
+};
+
 static const Property vfio_pci_nvgrace_properties[] = {
+    DEFINE_PROP_UINT64(VFIO_PCI_NVGRACE_PROP_MEMADDR, VFIOPCINvgrace, memaddr,
+                       0),
     DEFINE_PROP_UINT32(VFIO_PCI_NVGRACE_PROP_NODE, VFIOPCINvgrace, node,
                        NVGRACE_NODE_UNSET),
     DEFINE_PROP_UINT32(VFIO_PCI_NVGRACE_PROP_NODE_COUNT, VFIOPCINvgrace,
                        node_count, VFIO_PCI_NVGRACE_DEFAULT_NODE_COUNT),
+    DEFINE_PROP_SIGNED(VFIO_PCI_NVGRACE_PROP_ONLINE, VFIOPCINvgrace, online,
+                       VFIO_PCI_NVGRACE_ONLINE_DRIVER_MANAGED,
+                       vfio_pci_nvgrace_prop_online, int),
+    DEFINE_PROP_SIGNED(VFIO_PCI_NVGRACE_PROP_MEMORY_SOURCE, VFIOPCINvgrace,
+                       memory_source, VFIO_PCI_NVGRACE_MEMORY_SOURCE_AUTO,
+                       vfio_pci_nvgrace_prop_memory_source, int),
 };
 
 static void vfio_pci_nvgrace_class_init(ObjectClass *klass, const void *data)
@@ -840,42 +810,28 @@ static void vfio_pci_nvgrace_class_init(ObjectClass *klass, const void *data)
     pdc->realize = vfio_pci_nvgrace_realize;
     pdc->exit = vfio_pci_nvgrace_exit;
 
-    object_class_property_add(klass, VFIO_PCI_NVGRACE_PROP_MEMADDR, "uint64",
-                              vfio_pci_nvgrace_get_memaddr,
-                              vfio_pci_nvgrace_set_memaddr, NULL, NULL);
+    device_class_set_props(dc, vfio_pci_nvgrace_properties);
     object_class_property_set_description(klass, VFIO_PCI_NVGRACE_PROP_MEMADDR,
         "Guest physical address of the coherent memory in device memory "
-        "(default: chosen by the machine)");
+        "(0: chosen by the machine)");
     object_class_property_add(klass, VFIO_PCI_NVGRACE_PROP_SIZE, "uint64",
                               vfio_pci_nvgrace_get_size, NULL, NULL, NULL);
     object_class_property_set_description(klass, VFIO_PCI_NVGRACE_PROP_SIZE,
         "Size of the coherent memory in bytes, as the host offers it "
         "(read-only)");
-    device_class_set_props(dc, vfio_pci_nvgrace_properties);
     object_class_property_set_description(klass, VFIO_PCI_NVGRACE_PROP_NODE,
         "First of the GPU's memory-only NUMA nodes (required); the memory "
         "belongs to it");
     object_class_property_set_description(klass,
         VFIO_PCI_NVGRACE_PROP_NODE_COUNT,
         "Number of NUMA nodes the GPU owns, one per MIG instance");
-    object_class_property_add_enum(klass, VFIO_PCI_NVGRACE_PROP_ONLINE,
-                                   "VfioPciNvgraceOnline",
-                                   &VfioPciNvgraceOnline_lookup,
-                                   vfio_pci_nvgrace_get_online,
-                                   vfio_pci_nvgrace_set_online);
     object_class_property_set_description(klass, VFIO_PCI_NVGRACE_PROP_ONLINE,
-        "Who onlines the memory in the guest: driver-managed (default, the "
-        "GPU driver, as on bare metal) or boot");
-    object_class_property_add_enum(klass, VFIO_PCI_NVGRACE_PROP_MEMORY_SOURCE,
-                                   "VfioPciNvgraceMemorySource",
-                                   &VfioPciNvgraceMemorySource_lookup,
-                                   vfio_pci_nvgrace_get_memory_source,
-                                   vfio_pci_nvgrace_set_memory_source);
+        "Who onlines the memory in the guest: driver-managed (the GPU "
+        "driver, as on bare metal) or boot");
     object_class_property_set_description(klass,
         VFIO_PCI_NVGRACE_PROP_MEMORY_SOURCE,
-        "Where the host offers the GPU memory: auto (default: the "
-        "device-specific region if there is one, else nvgrace-gpu's BAR4), "
-        "region or bar");
+        "Where the host offers the GPU memory: auto (the device-specific "
+        "region if there is one, else nvgrace-gpu's BAR4), region or bar");
 
     mdc->get_addr = vfio_pci_nvgrace_md_get_addr;
     mdc->set_addr = vfio_pci_nvgrace_md_set_addr;
