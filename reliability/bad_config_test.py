@@ -25,15 +25,16 @@ GPU1 = "0009:02:00.0"
 NO_VIRT_PCI = ["-nodefaults", "-display", "none", "-m", "1G"]
 
 # name: (QEMU arguments, emulated host or None for the default, pattern of
-# the error line)
+# the error line, or (that pattern, the advice on a line of its own))
 STARTUP = {
     "node-not-declared": (
         machine() + gpu(node=99), None,
-        r"'node' 99 .*NUMA node 99 is not declared; add -numa node,nodeid=99"),
+        (r"'node' 99 .*NUMA node 99 is not declared$",
+         "Add -numa node,nodeid=99.")),
     "node-range-not-declared": (
         machine(nodes=2) + gpu(node_count=2), None,
-        r"'node-count' 2: NUMA node 2 is not declared; add -numa "
-        r"node,nodeid=2"),
+        (r"'node-count' 2: NUMA node 2 is not declared$",
+         "Add -numa node,nodeid=2.")),
     "node-count-zero": (
         machine() + gpu(node_count=0), None,
         r"'node-count' must be at least 1"),
@@ -48,12 +49,13 @@ STARTUP = {
         r"Parameter 'node-count' expects uint32_t"),
     "node-unset": (
         machine() + gpu(node=None, node_count=None), None,
-        r"'node' is not set: declare the GPU's memory-only NUMA nodes with "
-        r"-numa node,nodeid=N and set node=N"),
+        (r"'node' is not set$",
+         "Declare the GPU's memory-only NUMA nodes with -numa node,nodeid=N "
+         "and set node=N.")),
     "node-with-cpus": (
         machine() + gpu(node=0), None,
-        r"NUMA node 0 has CPUs; the GPU's nodes must be memory-only: declare "
-        r"them without cpus= and memdev="),
+        (r"NUMA node 0 has CPUs; the GPU's nodes must be memory-only$",
+         "Declare them without cpus= and memdev=.")),
     "node-with-memory": (
         ["-M", "virt", "-nodefaults", "-cpu", "max", "-display", "none",
          "-m", "1G,maxmem=8G",
@@ -61,16 +63,18 @@ STARTUP = {
          "-object", "memory-backend-ram,id=m1,size=512M",
          "-numa", "node,nodeid=0,cpus=0,memdev=m0",
          "-numa", "node,nodeid=1,memdev=m1"] + gpu(), None,
-        r"NUMA node 1 has memory; the GPU's nodes must be memory-only"),
+        (r"NUMA node 1 has memory; the GPU's nodes must be memory-only$",
+         "Declare them without cpus= and memdev=.")),
     "two-gpus-one-node": (
         machine() + gpu() + gpu(host=GPU1, port=2), TWO_GPUS,
-        r"host=0009:02:00.0.*NUMA nodes 1-1 belong to vfio-pci-nvgrace "
-        r"'0009:01:00.0'; give each GPU nodes of its own"),
+        (r"host=0009:02:00.0.*NUMA nodes 1-1 belong to vfio-pci-nvgrace "
+         r"'0009:01:00.0'$", "Give each GPU NUMA nodes of its own.")),
     "two-gpus-overlapping-nodes": (
         machine(nodes=4) + gpu(node_count=2) +
         gpu(host=GPU1, port=2, node=2, node_count=2), TWO_GPUS,
-        r"'node' 2 with 'node-count' 2: NUMA nodes 1-2 belong to "
-        r"vfio-pci-nvgrace '0009:01:00.0'; give each GPU nodes of its own"),
+        (r"'node' 2 with 'node-count' 2: NUMA nodes 1-2 belong to "
+         r"vfio-pci-nvgrace '0009:01:00.0'$",
+         "Give each GPU NUMA nodes of its own.")),
     "online-unknown": (
         machine() + gpu(online="later"), None,
         r"Parameter 'online' does not accept value 'later'"),
@@ -113,14 +117,14 @@ STARTUP = {
         r"id='gpu0'"),
     "maxmem-too-small": (
         machine(maxmem="1536M") + gpu(), None,
-        r"0x40000000 bytes of coherent memory do not fit in the machine's "
-        r"device memory \(0x20000000 of 0x20000000 bytes free\); raise "
-        r"maxmem to at least 2048M"),
+        (r"0x40000000 bytes of coherent memory do not fit in the machine's "
+         r"device memory \(0x20000000 of 0x20000000 bytes free\)$",
+         "Raise maxmem to at least 2048M.")),
     "no-maxmem": (
         machine(maxmem=None) + gpu(), None,
-        r"the machine has no device memory for the GPU's coherent memory; "
-        r"start QEMU with -m SIZE,maxmem=MAXSIZE where MAXSIZE is at least "
-        r"SIZE \+ 1024M"),
+        (r"the machine has no device memory for the GPU's coherent memory$",
+         "Start QEMU with -m SIZE,maxmem=MAXSIZE, where MAXSIZE is at least "
+         "SIZE + 1024M.")),
     "machine-not-virt": (
         # sbsa-ref always has a bochs-display; Debian's QEMU source has no
         # option ROMs, so the test gives it an empty stand-in (-L).
@@ -158,9 +162,9 @@ STARTUP = {
         r"device too"),
     "driver-managed-with-acpi-off": (
         machine(extra=["-machine", "acpi=off"]) + gpu(), None,
-        r"'online=driver-managed' needs a guest that boots with ACPI "
-        r"\(firmware and acpi=on\), but this guest boots from a device tree; "
-        r"set online=boot or boot through UEFI firmware"),
+        (r"'online=driver-managed' needs a guest that boots with ACPI "
+         r"\(firmware and acpi=on\), but this guest boots from a device "
+         r"tree$", "Set online=boot, or boot through UEFI firmware.")),
 }
 
 # name: (QMP command, arguments, pattern of the error)
@@ -222,6 +226,9 @@ class BadConfig(unittest.TestCase):
         print(failure.stderr.rstrip())
         self.assertEqual(failure.returncode, 1, failure.describe())
         self.assertEqual(len(failure.errors), 1, failure.describe())
+        if isinstance(pattern, tuple):
+            pattern, hint = pattern
+            self.assertIn(hint, failure.hints)
         self.assertRegex(failure.errors[0], pattern)
         self.assertNotIn("Aborted", failure.stderr)
 

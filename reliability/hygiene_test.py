@@ -45,7 +45,7 @@ HALFWAY = [
     ("mmap fails", machine() + gpu(), ",fault=mmap",
      r"cannot mmap coherent-memory region 9"),
     ("no room", machine(maxmem="1536M") + gpu(), "",
-     r"raise maxmem to at least 2048M"),
+     r"coherent memory do not fit in the machine's device memory"),
     ("memaddr in RAM", machine() + gpu(memaddr="0x40000000"), "",
      r"'memaddr' 0x40000000: can't add memory device"),
     ("DMA map fails", machine() + gpu(), ",fault=dma-map-memory",

@@ -171,6 +171,7 @@ void nvgrace_build_srat(GArray *table_data, MachineState *ms,
 
 bool nvgrace_check_guest_firmware(bool guest_reads_acpi, Error **errp)
 {
+    ERRP_GUARD();
     g_autoptr(GArray) gpus = nvgrace_gpus();
     guint i;
 
@@ -184,9 +185,9 @@ bool nvgrace_check_guest_firmware(bool guest_reads_acpi, Error **errp)
             error_setg(errp, "%s '%s': '" VFIO_PCI_NVGRACE_PROP_ONLINE
                        "=driver-managed' needs a guest that boots with ACPI "
                        "(firmware and acpi=on), but this guest boots from a "
-                       "device tree; set " VFIO_PCI_NVGRACE_PROP_ONLINE
-                       "=boot or boot through UEFI firmware",
-                       TYPE_VFIO_PCI_NVGRACE, gpu->name);
+                       "device tree", TYPE_VFIO_PCI_NVGRACE, gpu->name);
+            error_append_hint(errp, "Set " VFIO_PCI_NVGRACE_PROP_ONLINE
+                              "=boot, or boot through UEFI firmware.\n");
             return false;
         }
     }

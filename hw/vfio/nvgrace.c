@@ -139,6 +139,7 @@ static bool vfio_pci_nvgrace_node_has_cpus(MachineState *ms, uint32_t node)
  */
 static bool vfio_pci_nvgrace_check_nodes(VFIOPCINvgrace *nv, Error **errp)
 {
+    ERRP_GUARD();
     MachineState *ms = MACHINE(qdev_get_machine());
     NumaState *numa = ms->numa_state;
     VFIOPCINvgrace *owner = nv;
@@ -146,10 +147,10 @@ static bool vfio_pci_nvgrace_check_nodes(VFIOPCINvgrace *nv, Error **errp)
     uint32_t n;
 
     if (nv->node == NVGRACE_NODE_UNSET) {
-        error_setg(errp, "'" VFIO_PCI_NVGRACE_PROP_NODE "' is not set: "
-                   "declare the GPU's memory-only NUMA nodes with "
-                   "-numa node,nodeid=N and set "
-                   VFIO_PCI_NVGRACE_PROP_NODE "=N");
+        error_setg(errp, "'" VFIO_PCI_NVGRACE_PROP_NODE "' is not set");
+        error_append_hint(errp, "Declare the GPU's memory-only NUMA nodes "
+                          "with -numa node,nodeid=N and set "
+                          VFIO_PCI_NVGRACE_PROP_NODE "=N.\n");
         return false;
     }
     if (!nv->node_count) {
@@ -168,18 +169,19 @@ static bool vfio_pci_nvgrace_check_nodes(VFIOPCINvgrace *nv, Error **errp)
         if (n >= numa->num_nodes || !numa->nodes[n].present) {
             error_setg(errp, "'" VFIO_PCI_NVGRACE_PROP_NODE "' %u with '"
                        VFIO_PCI_NVGRACE_PROP_NODE_COUNT "' %u: NUMA node %u "
-                       "is not declared; add -numa node,nodeid=%u",
-                       nv->node, nv->node_count, n, n);
+                       "is not declared", nv->node, nv->node_count, n);
+            error_append_hint(errp, "Add -numa node,nodeid=%u.\n", n);
             return false;
         }
         has_cpus = vfio_pci_nvgrace_node_has_cpus(ms, n);
         if (has_cpus || numa->nodes[n].node_mem) {
             error_setg(errp, "'" VFIO_PCI_NVGRACE_PROP_NODE "' %u with '"
                        VFIO_PCI_NVGRACE_PROP_NODE_COUNT "' %u: NUMA node %u "
-                       "has %s; the GPU's nodes must be memory-only: "
-                       "declare them without cpus= and memdev=",
+                       "has %s; the GPU's nodes must be memory-only",
                        nv->node, nv->node_count, n,
                        has_cpus ? "CPUs" : "memory");
+            error_append_hint(errp, "Declare them without cpus= and "
+                              "memdev=.\n");
             return false;
         }
     }
@@ -188,10 +190,11 @@ static bool vfio_pci_nvgrace_check_nodes(VFIOPCINvgrace *nv, Error **errp)
                                        &owner)) {
         error_setg(errp, "'" VFIO_PCI_NVGRACE_PROP_NODE "' %u with '"
                    VFIO_PCI_NVGRACE_PROP_NODE_COUNT "' %u: NUMA nodes %u-%u "
-                   "belong to %s '%s'; give each GPU nodes of its own",
+                   "belong to %s '%s'",
                    nv->node, nv->node_count, owner->node,
                    owner->node + owner->node_count - 1, TYPE_VFIO_PCI_NVGRACE,
                    owner->parent_obj.vbasedev.name);
+        error_append_hint(errp, "Give each GPU NUMA nodes of its own.\n");
         return false;
     }
     return true;
@@ -504,6 +507,7 @@ static void vfio_pci_nvgrace_unmap_coherent_mem(VFIOPCINvgrace *nv)
  */
 static bool vfio_pci_nvgrace_plug(VFIOPCINvgrace *nv, Error **errp)
 {
+    ERRP_GUARD();
     MachineState *ms = MACHINE(qdev_get_machine());
     MemoryDeviceState *md = MEMORY_DEVICE(nv);
     uint64_t user_memaddr = nv->memaddr;
@@ -512,9 +516,10 @@ static bool vfio_pci_nvgrace_plug(VFIOPCINvgrace *nv, Error **errp)
 
     if (!ms->device_memory) {
         error_setg(errp, "the machine has no device memory for the GPU's "
-                   "coherent memory; start QEMU with -m SIZE,maxmem=MAXSIZE "
-                   "where MAXSIZE is at least SIZE + %" PRIu64 "M",
-                   DIV_ROUND_UP(nv->coherent_size, MiB));
+                   "coherent memory");
+        error_append_hint(errp, "Start QEMU with -m SIZE,maxmem=MAXSIZE, "
+                          "where MAXSIZE is at least SIZE + %" PRIu64 "M.\n",
+                          DIV_ROUND_UP(nv->coherent_size, MiB));
         return false;
     }
 
@@ -525,10 +530,10 @@ static bool vfio_pci_nvgrace_plug(VFIOPCINvgrace *nv, Error **errp)
     if (need > total) {
         error_setg(errp, "0x%" PRIx64 " bytes of coherent memory do not fit "
                    "in the machine's device memory (0x%" PRIx64 " of 0x%"
-                   PRIx64 " bytes free); raise maxmem to at least %" PRIu64
-                   "M", nv->coherent_size,
-                   total - ms->device_memory->used_region_size, total,
-                   DIV_ROUND_UP(ms->maxram_size + need - total, MiB));
+                   PRIx64 " bytes free)", nv->coherent_size,
+                   total - ms->device_memory->used_region_size, total);
+        error_append_hint(errp, "Raise maxmem to at least %" PRIu64 "M.\n",
+                          DIV_ROUND_UP(ms->maxram_size + need - total, MiB));
         return false;
     }
 

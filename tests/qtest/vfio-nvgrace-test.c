@@ -241,6 +241,7 @@ typedef struct BadConfig {
     const char *host;           /* emulated host options of the GPU */
     const char *args;
     const char *error;          /* the gist of the message */
+    const char *hint;           /* what to do instead, on a line after it */
 } BadConfig;
 
 static const BadConfig bad_configs[] = {
@@ -291,12 +292,15 @@ static const BadConfig bad_configs[] = {
         /* 1G of RAM plus 4G of coherent memory */
         "maxmem-too-small", "mem=4G",
         ONE_GPU_MACHINE "-m 1G,maxmem=2G " GPU_DEVICE,
-        "raise maxmem to at least 5120M"
+        "0x100000000 bytes of coherent memory do not fit in the machine's "
+        "device memory",
+        "Raise maxmem to at least 5120M."
     }, {
         "no-device-memory", "mem=1G",
         ONE_GPU_MACHINE "-m 1G " GPU_DEVICE,
-        "start QEMU with -m SIZE,maxmem=MAXSIZE where MAXSIZE is at least "
-        "SIZE + 1024M"
+        "the machine has no device memory for the GPU's coherent memory",
+        "Start QEMU with -m SIZE,maxmem=MAXSIZE, where MAXSIZE is at least "
+        "SIZE + 1024M."
     }, {
         "not-virt", "mem=1G",
         "-machine sbsa-ref -nodefaults -global bochs-display.romfile= "
@@ -307,20 +311,22 @@ static const BadConfig bad_configs[] = {
         "node-unset", "mem=1G",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G -device vfio-pci-nvgrace,host="
         GPU_HOST,
-        "'node' is not set: declare the GPU's memory-only NUMA nodes with "
-        "-numa node,nodeid=N and set node=N"
+        "'node' is not set",
+        "Declare the GPU's memory-only NUMA nodes with -numa node,nodeid=N "
+        "and set node=N."
     }, {
         "node-undeclared", "mem=1G",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G -device vfio-pci-nvgrace,host="
         GPU_HOST ",node=2",
-        "'node' 2 with 'node-count' 8: NUMA node 9 is not declared; add "
-        "-numa node,nodeid=9"
+        "'node' 2 with 'node-count' 8: NUMA node 9 is not declared",
+        "Add -numa node,nodeid=9."
     }, {
         "node-with-cpus", "mem=1G",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G -device vfio-pci-nvgrace,host="
         GPU_HOST ",node=0,node-count=1",
         "'node' 0 with 'node-count' 1: NUMA node 0 has CPUs; the GPU's nodes "
-        "must be memory-only: declare them without cpus= and memdev="
+        "must be memory-only",
+        "Declare them without cpus= and memdev=."
     }, {
         "node-with-memory", "mem=1G",
         ONE_GPU_MACHINE "-object memory-backend-ram,id=ram9,size=1G "
@@ -344,7 +350,8 @@ static const BadConfig bad_configs[] = {
         GPU_DEVICE ",id=gpu0 -device vfio-pci-nvgrace,host=" GPU2_HOST
         ",node=5",
         "'node' 5 with 'node-count' 8: NUMA nodes 1-8 belong to "
-        "vfio-pci-nvgrace '" GPU_HOST "'; give each GPU nodes of its own"
+        "vfio-pci-nvgrace '" GPU_HOST "'",
+        "Give each GPU NUMA nodes of its own."
     }, {
         "generic-initiator-and-node", "mem=1G",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G "
@@ -395,7 +402,8 @@ static const BadConfig bad_configs[] = {
         ",id=gpu0",
         "vfio-pci-nvgrace 'gpu0': 'online=driver-managed' needs a guest that "
         "boots with ACPI (firmware and acpi=on), but this guest boots from a "
-        "device tree; set online=boot or boot through UEFI firmware"
+        "device tree",
+        "Set online=boot, or boot through UEFI firmware."
     },
 };
 
@@ -413,9 +421,15 @@ static void test_bad_config(const void *opaque)
     for (i = 0; lines[i] && !strstr(lines[i], bad->error); i++) {
         continue;
     }
-    /* The whole message is on one error line. */
+    /* The whole message is on one error line, the advice after it. */
     g_assert_nonnull(lines[i]);
     g_assert_true(g_str_has_prefix(lines[i], "qemu-system-aarch64: "));
+    if (bad->hint) {
+        while (lines[++i] && strcmp(lines[i], bad->hint)) {
+            g_assert_false(g_str_has_prefix(lines[i], "qemu-system-aarch64:"));
+        }
+        g_assert_nonnull(lines[i]);
+    }
     host_cleanup(&h);
 }
 
@@ -440,8 +454,9 @@ static void test_dt_boot_refuses_driver_managed(void)
     g_assert_nonnull(strstr(err, "qemu-system-aarch64: vfio-pci-nvgrace "
                             "'" GPU_HOST "': 'online=driver-managed' needs a "
                             "guest that boots with ACPI"));
-    g_assert_nonnull(strstr(err, "set online=boot or boot through UEFI "
-                            "firmware\n"));
+    g_assert_nonnull(strstr(err, "but this guest boots from a device tree\n"
+                            "Set online=boot, or boot through UEFI "
+                            "firmware.\n"));
     unlink(kernel);
     host_cleanup(&h);
 }
