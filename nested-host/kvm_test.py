@@ -26,7 +26,10 @@ kvm_test.py BUILD [TEST...].
             GPU's memory decode and resets it with FLRs; it reboots 20
             times, using its GPU node in each boot; and its O_DIRECT disk
             I/O with buffers on the GPU node, which L1's QEMU does with
-            O_DIRECT too, is bounced there and correct.
+            O_DIRECT too, is bounced there and correct.  A disk assigned to
+            L2 in the GPU's iommufd (L0's virtio-blk behind L0's
+            virtio-iommu) DMAs into and out of the GPU node through the
+            region's dma-buf; on BAR4 QEMU refuses iommufd.
   UncorrectableError_*
             While L2 has a page of the GPU memory as RAM, L0 reports an
             uncorrectable memory error in it through GHES (ras=on, QMP's
@@ -277,6 +280,35 @@ echo "qemu: exit status $status"
 echo "== end"
 """
 
+# A disk that DMAs for real: L0's virtio-blk behind L0's virtio-iommu
+# (iommu_platform), which L1 binds to vfio-pci and L2's QEMU assigns to
+# L2 next to the GPU, both in one iommufd.  The GPU memory is in that
+# iommufd only through its dma-buf, so the disk's DMA into L2's GPU node
+# goes through the region's dma-buf mapping.
+def dma_disk_args(path):
+    return ["-device", "pcie-root-port,id=rpdma,chassis=9",
+            "-drive", "file=%s,format=raw,if=none,id=dmadisk" % path,
+            "-device", "virtio-blk-pci,drive=dmadisk,bus=rpdma,"
+            "iommu_platform=on,disable-legacy=on"]
+
+
+L1_BINDS_DMA_DISK = r"""
+for d in /sys/bus/pci/devices/*; do
+    [ "$(cat $d/vendor):$(cat $d/device)" = 0x1af4:0x1042 ] && DISK=${d##*/}
+done
+echo "l1: DMA disk $DISK, IOMMU group" \
+     "$(readlink /sys/bus/pci/devices/$DISK/iommu_group | sed 's|.*/||')"
+echo $DISK > /sys/bus/pci/devices/$DISK/driver/unbind
+echo vfio-pci > /sys/bus/pci/devices/$DISK/driver_override
+echo $DISK > /sys/bus/pci/drivers_probe
+"""
+
+L2_DMA_DISK = (" -object iommufd,id=iommufd0 "
+               "-global vfio-pci.iommufd=iommufd0 "
+               "-device pcie-root-port,id=rp2,chassis=2,addr=02.0 "
+               "-device vfio-pci,host=$DISK,bus=rp2 "
+               "-trace iommufd_backend_map_file_dma")
+
 L2_SEED = 0x67756573
 HOST_SEED = 0x686f7374
 # What L0 writes into the GPU memory before L1 boots, for L2 to read.
@@ -299,14 +331,15 @@ def l2_files(host, l2, initrd):
 
 def boot_linux_l2(tmp, image, source, online, script, smp=2, reboot=False,
                   disk=None, l1_disk=None, trace=None, ras=False,
-                  l1_before="", during=None):
+                  l1_before="", during=None, dma_disk=None):
     """Boot L1 on the kernel @image and in it L2 running @script
     (guest/init's /test.sh), its GPU memory from @source; return (L1's
     status, L1's output, L2's lines, L0's counters).  L0's GPU memory is
     @tmp/gpu0.mem, its first HOST_BYTES written with HOST_SEED's pattern.
     @disk gives L2 a virtio-blk disk, with these -drive options; L1's own
     disk is @l1_disk.  L1's QEMU also traces the event @trace, and L1 runs
-    @l1_before before it starts L2.
+    @l1_before before it starts L2.  @dma_disk is L0's file behind a disk
+    that L2 gets as an assigned device (dma_disk_args()).
     With @ras, L0 and L2 report memory errors through GHES (virt's
     ras=on), L0 puts the GPU memory at L1_GPU_BASE in L1, and
     @during(qmp, done) runs in a thread while L1 runs: @qmp is the path
@@ -323,6 +356,9 @@ def boot_linux_l2(tmp, image, source, online, script, smp=2, reboot=False,
                      "-device virtio-blk-pci,drive=disk0" % disk)
         if trace:
             extra += " -trace " + trace
+        if dma_disk:
+            extra += L2_DMA_DISK
+            l1_before = L1_BINDS_DMA_DISK + l1_before
         qemu = L2_QEMU % {
             "smp": smp, "last_cpu": smp - 1, "memaddr": MEMADDR,
             "no_reboot": "" if reboot else "-no-reboot ",
@@ -332,12 +368,12 @@ def boot_linux_l2(tmp, image, source, online, script, smp=2, reboot=False,
         gpu.backing = os.path.join(tmp, "gpu0.mem")
         boot_test.write_pattern(gpu.backing, MEMADDR, HOST_BYTES, HOST_SEED)
         host.host_stats = os.path.join(tmp, "stats")
-        l0_extra = []
+        l0_extra = dma_disk_args(dma_disk) if dma_disk else []
         if ras:
             host.machine_args = host.machine_args + ["ras=on"]
             gpu.memaddr = L1_GPU_BASE
             qmp_path = os.path.join(tmp, "qmp")
-            l0_extra = ["-qmp", "unix:%s,server=on,wait=off" % qmp_path]
+            l0_extra += ["-qmp", "unix:%s,server=on,wait=off" % qmp_path]
             thread = threading.Thread(target=during, args=(qmp_path, done))
             thread.start()
         rc, out = host.run(L1_L2_SCRIPT % {"qemu": qemu, "before": l1_before},
@@ -540,6 +576,51 @@ gpumem dio-write 1 /dev/vda %d %d %d
             disk="file=/dev/vda,cache.direct=on,aio=threads", l1_disk=disk,
             trace="file_bounce_unpinnable")
         self.assertIn("file_bounce_unpinnable", l1_out)
+        for part in ("--- read", "--- write"):
+            text = out.split(part)[1]
+            placed = boot_test.kv_lines(text, "pages_on_node")[0]
+            done = boot_test.kv_lines(text, "node")[0]
+            print("L2: %s %s" % (part[4:], " ".join(
+                "%s=%s" % kv for kv in done.items())))
+            self.assertEqual(placed["pages_on_node"], placed["pages"])
+            self.assertEqual(int(done["bytes"]), mib << 20)
+        self.assertEqual(int(boot_test.kv_lines(out.split("--- read")[1],
+                                                "node")[0]["errors"]), 0)
+        counts, other = boot_test.classify_pages(
+            disk, -mib << 20, 2 * mib << 20, [L2_SEED], start=mib << 20)
+        self.assertEqual((counts[L2_SEED], other),
+                         ((mib << 20) // boot_test.PAGE, []))
+
+    def test_5_device_dma_into_the_gpu_node(self):
+        """L2's disk is a device assigned to it through iommufd, which
+        DMAs into and out of buffers on L2's GPU node.  On the region, the
+        GPU memory is in the iommufd through its dma-buf: what L2 reads is
+        right, and what it writes is in L0's disk file.  On BAR4, Linux 7.3
+        cannot export the memory, and QEMU refuses iommufd, saying why."""
+        mib = 16
+        tmp = self.tmp()
+        disk = os.path.join(tmp, "dma-disk.img")
+        boot_test.write_pattern(disk, 0, 2 * mib << 20, HOST_SEED)
+        rc, l1_out, out, _ = boot_linux_l2(
+            tmp, self.IMAGE, self.SOURCE, "driver-managed",
+            guest.VIRTIO_BLK_MODULES + """
+insmod /lib/modules/nvgrace_mem.ko
+echo "--- read"
+gpumem dio-read 1 /dev/vda %d %d
+echo "--- write"
+gpumem dio-write 1 /dev/vda %d %d %d
+""" % (mib, HOST_SEED, mib, L2_SEED, mib), dma_disk=disk)
+        print("L1 (%s, KVM, nested), memory-source=%s, L2's disk assigned "
+              "through iommufd:\n%s" % (self.IMAGE, self.SOURCE, l1_out))
+        self.assertEqual(rc, 0, "L1's test script failed")
+        self.assertRegex(l1_out, r"l1: DMA disk \S+, IOMMU group \d+")
+        if self.SOURCE == "bar":
+            self.assertIn("qemu: exit status 1", l1_out)
+            self.assertRegex(out, r"other devices cannot DMA into the GPU "
+                             r"memory")
+            return
+        self.assertIn("qemu: exit status 0", l1_out)
+        self.assertRegex(l1_out, r"(?m)^ *\d+ iommufd_backend_map_file_dma$")
         for part in ("--- read", "--- write"):
             text = out.split(part)[1]
             placed = boot_test.kv_lines(text, "pages_on_node")[0]
