@@ -316,6 +316,26 @@ HOST_BYTES = 64 << 20
 FLRS = 5
 
 
+# L2's O_DIRECT I/O with buffers on its GPU node: it reads the disk's first
+# DIO_MIB (HOST_SEED's pattern) and writes L2_SEED's pattern after them.
+DIO_MIB = 16
+L2_DIRECT_IO = guest.VIRTIO_BLK_MODULES + """
+insmod /lib/modules/nvgrace_mem.ko
+echo "--- read"
+gpumem dio-read 1 /dev/vda %d %d
+echo "--- write"
+gpumem dio-write 1 /dev/vda %d %d %d
+""" % (DIO_MIB, HOST_SEED, DIO_MIB, L2_SEED, DIO_MIB)
+
+
+def direct_io_disk(tmp):
+    """A disk for L2_DIRECT_IO in @tmp, its first 2 * DIO_MIB holding
+    HOST_SEED's pattern; its path."""
+    disk = os.path.join(tmp, "dio-disk.img")
+    boot_test.write_pattern(disk, 0, 2 * DIO_MIB << 20, HOST_SEED)
+    return disk
+
+
 def l2_files(host, l2, initrd):
     """The files L1 needs to run @l2 (a guest.Guest) with @initrd."""
     files = host.qemu_root_files()
@@ -562,34 +582,13 @@ sync
         O_DIRECT (cache.direct=on): L1's Linux 7.3 cannot pin the GPU
         memory for it, and QEMU bounces those requests.  L2 reads into and
         writes from buffers on its GPU node; L0 finds what L2 wrote."""
-        mib = 16
-        disk = os.path.join(self.tmp(), "l1-disk.img")
-        boot_test.write_pattern(disk, 0, 2 * mib << 20, HOST_SEED)
-        out, l1_out, _, _ = self.run_l2("driver-managed",
-                                        guest.VIRTIO_BLK_MODULES + """
-insmod /lib/modules/nvgrace_mem.ko
-echo "--- read"
-gpumem dio-read 1 /dev/vda %d %d
-echo "--- write"
-gpumem dio-write 1 /dev/vda %d %d %d
-""" % (mib, HOST_SEED, mib, L2_SEED, mib),
+        disk = direct_io_disk(self.tmp())
+        out, l1_out, _, _ = self.run_l2(
+            "driver-managed", L2_DIRECT_IO,
             disk="file=/dev/vda,cache.direct=on,aio=threads", l1_disk=disk,
             trace="file_bounce_unpinnable")
         self.assertIn("file_bounce_unpinnable", l1_out)
-        for part in ("--- read", "--- write"):
-            text = out.split(part)[1]
-            placed = boot_test.kv_lines(text, "pages_on_node")[0]
-            done = boot_test.kv_lines(text, "node")[0]
-            print("L2: %s %s" % (part[4:], " ".join(
-                "%s=%s" % kv for kv in done.items())))
-            self.assertEqual(placed["pages_on_node"], placed["pages"])
-            self.assertEqual(int(done["bytes"]), mib << 20)
-        self.assertEqual(int(boot_test.kv_lines(out.split("--- read")[1],
-                                                "node")[0]["errors"]), 0)
-        counts, other = boot_test.classify_pages(
-            disk, -mib << 20, 2 * mib << 20, [L2_SEED], start=mib << 20)
-        self.assertEqual((counts[L2_SEED], other),
-                         ((mib << 20) // boot_test.PAGE, []))
+        self.assertDirectIo(out, disk)
 
     def test_5_device_dma_into_the_gpu_node(self):
         """L2's disk is a device assigned to it through iommufd, which
@@ -597,19 +596,11 @@ gpumem dio-write 1 /dev/vda %d %d %d
         GPU memory is in the iommufd through its dma-buf: what L2 reads is
         right, and what it writes is in L0's disk file.  On BAR4, Linux 7.3
         cannot export the memory, and QEMU refuses iommufd, saying why."""
-        mib = 16
         tmp = self.tmp()
-        disk = os.path.join(tmp, "dma-disk.img")
-        boot_test.write_pattern(disk, 0, 2 * mib << 20, HOST_SEED)
+        disk = direct_io_disk(tmp)
         rc, l1_out, out, _ = boot_linux_l2(
-            tmp, self.IMAGE, self.SOURCE, "driver-managed",
-            guest.VIRTIO_BLK_MODULES + """
-insmod /lib/modules/nvgrace_mem.ko
-echo "--- read"
-gpumem dio-read 1 /dev/vda %d %d
-echo "--- write"
-gpumem dio-write 1 /dev/vda %d %d %d
-""" % (mib, HOST_SEED, mib, L2_SEED, mib), dma_disk=disk)
+            tmp, self.IMAGE, self.SOURCE, "driver-managed", L2_DIRECT_IO,
+            dma_disk=disk)
         print("L1 (%s, KVM, nested), memory-source=%s, L2's disk assigned "
               "through iommufd:\n%s" % (self.IMAGE, self.SOURCE, l1_out))
         self.assertEqual(rc, 0, "L1's test script failed")
@@ -621,6 +612,11 @@ gpumem dio-write 1 /dev/vda %d %d %d
             return
         self.assertIn("qemu: exit status 0", l1_out)
         self.assertRegex(l1_out, r"(?m)^ *\d+ iommufd_backend_map_file_dma$")
+        self.assertDirectIo(out, disk)
+
+    def assertDirectIo(self, out, disk):
+        """L2's O_DIRECT read into and write from buffers on its GPU node
+        (L2_DIRECT_IO) were whole and right, and the write is in @disk."""
         for part in ("--- read", "--- write"):
             text = out.split(part)[1]
             placed = boot_test.kv_lines(text, "pages_on_node")[0]
@@ -628,13 +624,14 @@ gpumem dio-write 1 /dev/vda %d %d %d
             print("L2: %s %s" % (part[4:], " ".join(
                 "%s=%s" % kv for kv in done.items())))
             self.assertEqual(placed["pages_on_node"], placed["pages"])
-            self.assertEqual(int(done["bytes"]), mib << 20)
+            self.assertEqual(int(done["bytes"]), DIO_MIB << 20)
         self.assertEqual(int(boot_test.kv_lines(out.split("--- read")[1],
                                                 "node")[0]["errors"]), 0)
         counts, other = boot_test.classify_pages(
-            disk, -mib << 20, 2 * mib << 20, [L2_SEED], start=mib << 20)
+            disk, -DIO_MIB << 20, 2 * DIO_MIB << 20, [L2_SEED],
+            start=DIO_MIB << 20)
         self.assertEqual((counts[L2_SEED], other),
-                         ((mib << 20) // boot_test.PAGE, []))
+                         ((DIO_MIB << 20) // boot_test.PAGE, []))
 
     def tmp(self):
         path = tempfile.mkdtemp(prefix="nvgrace-kvm-")
