@@ -11,11 +11,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nvgrace-host.h"
@@ -223,10 +225,101 @@ static int gpu_init_upstream_bars(struct emu_gpu *gpu, char *err,
     return 0;
 }
 
+/*
+ * A reset retrains the GPU: BAR0 reads not ready for train_ms, and
+ * nvgrace-gpu's first access to the memory after the reset polls it
+ * (nvgrace_gpu_wait_device_ready_legacy(), up to 30 s).  One thread ends
+ * the trainings; resets come with the interposer's lock held, so they
+ * neither create threads nor make interposed calls.
+ */
+static pthread_mutex_t training_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t training_cond;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* BAR0's C2C link and HBM training registers: 0xFF is ready. */
+static int gpu_set_ready(struct emu_gpu *gpu, bool ready)
+{
+    uint8_t v = ready ? 0xff : 0;
+
+    if (real_pwrite(gpu->bar0_fd, &v, 1, EMU_BAR0_C2C_READY) != 1 ||
+        real_pwrite(gpu->bar0_fd, &v, 1, EMU_BAR0_HBM_READY) != 1) {
+        return -1;
+    }
+    return 0;
+}
+
+static void *gpu_trainer(void *unused)
+{
+    pthread_mutex_lock(&training_lock);
+    for (;;) {
+        uint64_t now = now_ns(), next = UINT64_MAX;
+        struct timespec ts;
+        unsigned i;
+
+        for (i = 0; i < emu.nr_gpus; i++) {
+            struct emu_gpu *gpu = &emu.gpus[i];
+
+            if (gpu->trained_at && gpu->trained_at <= now) {
+                gpu_set_ready(gpu, true);
+                gpu->trained_at = 0;
+            } else if (gpu->trained_at && gpu->trained_at < next) {
+                next = gpu->trained_at;
+            }
+        }
+        if (next == UINT64_MAX) {
+            pthread_cond_wait(&training_cond, &training_lock);
+            continue;
+        }
+        ts.tv_sec = next / 1000000000ULL;
+        ts.tv_nsec = next % 1000000000ULL;
+        pthread_cond_timedwait(&training_cond, &training_lock, &ts);
+    }
+    return unused;
+}
+
+/* At set-up, if a GPU trains. */
+static int gpu_start_trainer(char *err, size_t errlen)
+{
+    pthread_condattr_t attr;
+    pthread_t thread;
+    int ret;
+
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&training_cond, &attr);
+    pthread_condattr_destroy(&attr);
+    ret = pthread_create(&thread, NULL, gpu_trainer, NULL);
+    if (ret) {
+        snprintf(err, errlen, "train=: cannot start a thread: %s",
+                 strerror(ret));
+        return -1;
+    }
+    pthread_detach(thread);
+    return 0;
+}
+
+static void gpu_start_training(struct emu_gpu *gpu)
+{
+    if (!gpu->train_ms) {
+        return;
+    }
+    pthread_mutex_lock(&training_lock);
+    gpu_set_ready(gpu, false);
+    gpu->trained_at = now_ns() + gpu->train_ms * 1000000ULL;
+    pthread_cond_signal(&training_cond);
+    pthread_mutex_unlock(&training_lock);
+}
+
 static int gpu_open_backing(struct emu_gpu *gpu, const char *path,
                             char *err, size_t errlen)
 {
-    static const uint8_t ready = 0xff;
     struct stat st;
 
     if (path) {
@@ -265,8 +358,7 @@ static int gpu_open_backing(struct emu_gpu *gpu, const char *path,
      * and HBM training registers read 0xFF (ready); without them a nested
      * host's driver gives up after 30 s.
      */
-    if (pwrite(gpu->bar0_fd, &ready, 1, EMU_BAR0_C2C_READY) != 1 ||
-        pwrite(gpu->bar0_fd, &ready, 1, EMU_BAR0_HBM_READY) != 1) {
+    if (gpu_set_ready(gpu, true)) {
         snprintf(err, errlen, "%s: cannot write BAR0: %s", gpu->host,
                  strerror(errno));
         return -1;
@@ -393,6 +485,17 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
             }
         } else if (!strcmp(tok, "backing")) {
             backing = val;
+        } else if (!strcmp(tok, "train")) {
+            char *end;
+            unsigned long ms = strtoul(val, &end, 10);
+
+            /* nvgrace-gpu gives up after 30 s; allow testing that too. */
+            if (end == val || *end || ms > 60000) {
+                snprintf(err, errlen, "train=%s: expected milliseconds, "
+                         "at most 60000", val);
+                return -1;
+            }
+            gpu->train_ms = ms;
         } else if (!strcmp(tok, "group")) {
             char *end;
 
@@ -404,7 +507,7 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
         } else {
             snprintf(err, errlen, "unknown key '%s' (host, model, "
                      "device-id, mem, abi, bar-fault, fault, coherent, "
-                     "backing, group)", tok);
+                     "backing, group, train)", tok);
             return -1;
         }
     }
@@ -442,6 +545,7 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
 int emu_config_parse(const char *spec, char *err, size_t errlen)
 {
     char *copy = strdup(spec), *gpu, *save = NULL;
+    unsigned i;
     int ret = 0;
 
     for (gpu = strtok_r(copy, ";", &save); gpu && !ret;
@@ -452,6 +556,12 @@ int emu_config_parse(const char *spec, char *err, size_t errlen)
     if (!ret && !emu.nr_gpus) {
         snprintf(err, errlen, "no GPU configured");
         ret = -1;
+    }
+    for (i = 0; !ret && i < emu.nr_gpus; i++) {
+        if (emu.gpus[i].train_ms) {
+            ret = gpu_start_trainer(err, errlen);
+            break;
+        }
     }
     return ret;
 }
@@ -510,6 +620,7 @@ void emu_gpu_reset(struct emu_gpu *gpu)
 {
     memset(gpu->bar_val, 0, sizeof(gpu->bar_val));
     gpu->resets++;
+    gpu_start_training(gpu);
 }
 
 uint64_t emu_region_size(const struct emu_gpu *gpu, unsigned index)

@@ -108,6 +108,12 @@ struct emu_gpu {
         EMU_FAULT_DMA_MAP,          /* every DMA map fails */
         EMU_FAULT_RESET,            /* VFIO_DEVICE_RESET fails */
     } fault;
+    /*
+     * train=: how long BAR0's readiness registers read not ready after a
+     * reset, as while a GPU retrains its C2C link and HBM.
+     */
+    unsigned train_ms;
+    uint64_t trained_at;    /* CLOCK_MONOTONIC ns; 0: not training */
     int mem_fd;             /* sparse backing of the coherent memory */
     int bar0_fd;            /* backing of the register BAR */
     int decode_off_fd;      /* empty: mapped over usemem while gated */

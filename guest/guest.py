@@ -44,6 +44,7 @@ class Gpu:
     memaddr: int = None
     model: str = "gh200"
     device_id: str = None       # another of the model's device ids
+    train_ms: int = 0           # BAR0 reads not ready this long after a reset
     abi: str = "region"         # the emulated host's: region, or bar
     backing: str = None         # set by Guest.boot()
     # The nodes as libvirt's <acpi nodeset=.../> declares them: no node=,
@@ -152,9 +153,10 @@ class Guest:
         return cmd + ["-append", append] + list(extra)
 
     def host_spec(self, gpus):
-        return ";".join("host=%s,model=%s,mem=%s,abi=%s,backing=%s%s" %
+        return ";".join("host=%s,model=%s,mem=%s,abi=%s,backing=%s%s%s" %
                         (g.host, g.model, g.mem, g.abi, g.backing,
-                         ",device-id=" + g.device_id if g.device_id else "")
+                         ",device-id=" + g.device_id if g.device_id else "",
+                         ",train=%d" % g.train_ms if g.train_ms else "")
                         for g in gpus)
 
     def initrd(self, script, name="initrd", files=None):

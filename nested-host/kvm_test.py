@@ -351,7 +351,7 @@ def l2_files(host, l2, initrd):
 
 def boot_linux_l2(tmp, image, source, online, script, smp=2, reboot=False,
                   disk=None, l1_disk=None, trace=None, ras=False,
-                  l1_before="", during=None, dma_disk=None):
+                  l1_before="", during=None, dma_disk=None, train_ms=0):
     """Boot L1 on the kernel @image and in it L2 running @script
     (guest/init's /test.sh), its GPU memory from @source; return (L1's
     status, L1's output, L2's lines, L0's counters).  L0's GPU memory is
@@ -359,7 +359,8 @@ def boot_linux_l2(tmp, image, source, online, script, smp=2, reboot=False,
     @disk gives L2 a virtio-blk disk, with these -drive options; L1's own
     disk is @l1_disk.  L1's QEMU also traces the event @trace, and L1 runs
     @l1_before before it starts L2.  @dma_disk is L0's file behind a disk
-    that L2 gets as an assigned device (dma_disk_args()).
+    that L2 gets as an assigned device (dma_disk_args()).  L0's GPU
+    retrains for @train_ms after each reset.
     With @ras, L0 and L2 report memory errors through GHES (virt's
     ras=on), L0 puts the GPU memory at L1_GPU_BASE in L1, and
     @during(qmp, done) runs in a thread while L1 runs: @qmp is the path
@@ -384,7 +385,7 @@ def boot_linux_l2(tmp, image, source, online, script, smp=2, reboot=False,
             "no_reboot": "" if reboot else "-no-reboot ",
             "source": source, "online": online, "extra": extra,
             "ras": ",ras=on" if ras else ""}
-        gpu = host.gpu()
+        gpu = host.gpu(train_ms=train_ms)
         gpu.backing = os.path.join(tmp, "gpu0.mem")
         boot_test.write_pattern(gpu.backing, MEMADDR, HOST_BYTES, HOST_SEED)
         host.host_stats = os.path.join(tmp, "stats")
@@ -613,6 +614,31 @@ sync
         self.assertIn("qemu: exit status 0", l1_out)
         self.assertRegex(l1_out, r"(?m)^ *\d+ iommufd_backend_map_file_dma$")
         self.assertDirectIo(out, disk)
+
+    def test_6_a_vcpu_waits_for_the_retrained_gpu(self):
+        """L0's GPU retrains for nested.TRAIN_MS after each reset.  After
+        an FLR that L2 asks for, L2's first access to the GPU memory stalls
+        its vCPU until the GPU is ready (L1's nvgrace-gpu polls BAR0 in the
+        fault that maps the memory again), then reads what L2 wrote before
+        the reset."""
+        check = "gpumem devmem-check 0x%x 65536 %d" % (MEMADDR, L2_SEED)
+        out, _, _, l0_resets = self.run_l2("driver-managed", """
+gpumem devmem-fill 0x%x 65536 %d
+echo 1 > /sys/bus/pci/devices/0000:01:00.0/reset
+echo "--- after the flr"
+%s
+echo "--- again"
+%s
+""" % (MEMADDR, L2_SEED, check, check), train_ms=nested.TRAIN_MS)
+        after, again = (boot_test.kv_lines(out.split(part)[1],
+                                           "verified")[0]
+                        for part in ("--- after the flr", "--- again"))
+        print("L2: 64 KiB checked in %s s after the FLR, in %s s again" %
+              (after["seconds"], again["seconds"]))
+        self.assertEqual((after["errors"], again["errors"]), ("0", "0"))
+        self.assertGreaterEqual(float(after["seconds"]),
+                                nested.TRAINING_WAIT)
+        self.assertGreater(l0_resets, 1)
 
     def assertDirectIo(self, out, disk):
         """L2's O_DIRECT read into and write from buffers on its GPU node

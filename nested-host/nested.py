@@ -18,6 +18,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(NESTED_DIR), "guest"))
 import guest  # noqa: E402
 from guest import GiB, Gpu  # noqa: E402
 
+# A GPU that retrains for TRAIN_MS after each reset (BAR0 reads not ready
+# that long).  nvgrace-gpu polls BAR0 once a second (POLL_QUANTUM_MS), so
+# an access that found the GPU training waits at least TRAINING_WAIT.
+TRAIN_MS = 2000
+TRAINING_WAIT = 1.0
+
 # Shell for L1's /test.sh: the GPU's address in L1 as $GPU, bound to the
 # stock nvgrace-gpu (the PCI driver's name has underscores: driver_override
 # compares it as a string).
@@ -50,12 +56,12 @@ class NestedHost(guest.Guest):
         self.kernel_args = ("vfio_iommu_type1.allow_unsafe_interrupts=1 "
                             "iommufd.allow_unsafe_interrupts=1")
 
-    def gpu(self, model="gh200", mem="4G", device_id=None):
+    def gpu(self, model="gh200", mem="4G", device_id=None, train_ms=0):
         """The GPU as L1's nvgrace-gpu expects it: its memory described by
         the _DSD (driver-managed), one node.  A GH200 needs 4 GiB or more:
         L1's driver carves 1 GiB of resmem out of what it is given."""
         return Gpu(model=model, mem=mem, abi="bar", node=1, node_count=1,
-                   device_id=device_id)
+                   device_id=device_id, train_ms=train_ms)
 
     # Added to L0's -machine (the KVM variant boots L1 at EL2).
     machine_args = []

@@ -28,10 +28,14 @@ BUILD = None
 HOST_GPU = "0009:01:00.0"
 # The GPUs probed, each in a boot of its own: a Grace Hopper with one of
 # its other device ids, and a Grace Blackwell (GB300: no resmem).
+# Each GPU retrains after every reset: the first touch after a reset must
+# wait for it (nested.TRAIN_MS).
 GPUS = {
-    "gh200-2348": dict(model="gh200", device_id="0x2348", mem="4G"),
-    "gb300": dict(model="gb300", mem="3G"),
+    "gh200-2348": dict(model="gh200", device_id="0x2348", mem="4G",
+                       train_ms=nested.TRAIN_MS),
+    "gb300": dict(model="gb300", mem="3G", train_ms=nested.TRAIN_MS),
 }
+WAITS = ("touch-after-reset", "touch-after-flr")
 
 # What Linux 7.3 does, per access path and probe, as its source says and
 # the nested host showed.
@@ -56,8 +60,8 @@ for _mode in ("type1", "iommufd"):
         # get_dmabuf_phys runs (vfio_pci_dmabuf.c, barmap[4]).
         (_mode, "dma-buf-export"): "ENODEV",
         # VFIO_DEVICE_RESET leaves the virtual COMMAND as the user wrote it;
-        # the first touch after it waits for BAR0's readiness registers,
-        # which the emulated GPU reports ready at once.
+        # the first touch after it waits for BAR0's readiness registers
+        # (Probes.test_linux_7_3_waits_for_the_retrained_gpu).
         (_mode, "decode-after-reset"): "on",
         (_mode, "touch-after-reset"): "ok",
         # A function reset written to config space from D3hot: vfio-pci-core
@@ -83,10 +87,15 @@ GAPS = {
     ("type1", "touch-low-power"): NO_LOW_POWER,
     ("type1", "touch-after-low-power"): NO_LOW_POWER,
 }
+# The model retrains the GPU after a reset (BAR0 reads not ready, which a
+# real kernel above it waits for), but does not hold its own user's touch.
+NO_TRAINING_WAIT = ("emulated host: zap usemem at a reset and hold the first "
+                    "touch until BAR0 reads ready (userfaultfd)")
 GAPS.update({("iommufd", probe): NO_IOMMUFD
              for (mode, probe) in LINUX_7_3 if mode == "iommufd"})
 
 PROBE_LINE = re.compile(r"^probe (\S+): (\S+)(.*)$", re.M)
+SECONDS = re.compile(r"\((\d+\.\d) s\)")
 
 
 def parse(text):
@@ -114,7 +123,7 @@ done
     print("L1 (Linux 7.3, nested), %s:\n%s" % (gpu, out))
     if rc != 0:
         raise AssertionError("L1's test script failed (rc %d)" % rc)
-    return split_modes(out)
+    return split_modes(out), waits(out)
 
 
 def run_probes_emulated(gpu, region=False):
@@ -123,7 +132,8 @@ def run_probes_emulated(gpu, region=False):
     its model of kernel/'s series."""
     build = os.path.abspath(BUILD)
     g = GPUS[gpu]
-    spec = "host=%s,model=%s,mem=%s" % (HOST_GPU, g["model"], g["mem"])
+    spec = "host=%s,model=%s,mem=%s,train=%d" % (HOST_GPU, g["model"],
+                                                 g["mem"], g["train_ms"])
     spec += "" if region else ",abi=bar"
     if g.get("device_id"):
         spec += ",device-id=" + g["device_id"]
@@ -146,7 +156,7 @@ def run_probes_emulated(gpu, region=False):
                 capture_output=True, text=True, timeout=120)
             out += "== %s\n%s%s" % (mode, res.stdout, res.stderr)
     print("emulated host, %s:\n%s" % (gpu, out))
-    return split_modes(out)
+    return split_modes(out), waits(out)
 
 
 def split_modes(text):
@@ -157,15 +167,52 @@ def split_modes(text):
     return result
 
 
+def waits(text):
+    """{(section, probe): seconds} of the touches vfio-probe timed."""
+    result = {}
+    for part in re.split(r"^== ", text, flags=re.M)[1:]:
+        head, _, body = part.partition("\n")
+        for probe, (_, rest) in parse(body).items():
+            m = SECONDS.search(rest)
+            if m:
+                result[(head.strip(), probe)] = float(m.group(1))
+    return result
+
+
+def add_wait_tests(cls, real_sections, emulated_sections):
+    """The first touch after a reset waits for the retrained GPU: in L1 on
+    each of @real_sections, and on the emulated host on each of
+    @emulated_sections (an expected failure: NO_TRAINING_WAIT)."""
+    def check(self, waits, sections):
+        for section in sections:
+            for probe in WAITS:
+                with self.subTest(section=section, probe=probe):
+                    self.assertGreaterEqual(waits.get((section, probe), 0),
+                                            nested.TRAINING_WAIT,
+                                            NO_TRAINING_WAIT)
+
+    def test_real(self):
+        """L1's nvgrace-gpu held the touch until BAR0 read ready."""
+        check(self, self.real_waits, real_sections)
+
+    @unittest.expectedFailure
+    def test_emulated(self):
+        """The model holds the touch as L1 did."""
+        check(self, self.emulated_waits, emulated_sections)
+
+    cls.test_real_kernel_waits_for_the_retrained_gpu = test_real
+    cls.test_emulated_waits_for_the_retrained_gpu = test_emulated
+
+
 class Probes(unittest.TestCase):
     """Linux 7.3 against the emulated host, for one GPU of GPUS."""
     GPU = None
-    real = emulated = None
+    real = emulated = real_waits = emulated_waits = None
 
     @classmethod
     def setUpClass(cls):
-        cls.real = run_probes_nested(cls.GPU)
-        cls.emulated = run_probes_emulated(cls.GPU)
+        cls.real, cls.real_waits = run_probes_nested(cls.GPU)
+        cls.emulated, cls.emulated_waits = run_probes_emulated(cls.GPU)
         rows = sorted({(m, p) for side in (cls.real, cls.emulated)
                        for m in side for p in side[m]})
         print("%s:\n%-8s %-24s %-14s %-14s" % (cls.GPU, "path", "probe",
@@ -206,6 +253,8 @@ def add_row_tests(cls, rows, gaps):
 for _gpu in GPUS:
     _cls = type("Probes_" + _gpu.replace("-", "_"), (Probes,), {"GPU": _gpu})
     add_row_tests(_cls, LINUX_7_3, GAPS)
+    # The model has no iommufd (NO_IOMMUFD).
+    add_wait_tests(_cls, ("type1", "iommufd"), ("type1",))
     globals()[_cls.__name__] = _cls
 del Probes, _cls, _gpu
 

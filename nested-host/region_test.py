@@ -56,7 +56,8 @@ for _mode in ("type1", "iommufd"):
         # The region has no BAR resource to claim: it exports.
         (_mode, "dma-buf-export"): "ok",
         (_mode, "pwrite-pread"): "ok",
-        # Unmapped for the reset, and back after the readiness wait.
+        # Unmapped for the reset, and back after the readiness wait
+        # (probe_test.add_wait_tests).
         (_mode, "decode-after-reset"): "on",
         (_mode, "touch-after-reset"): "ok",
         # A function reset written to config space leaves the user in D0.
@@ -127,17 +128,18 @@ done
         where, mode = head.split()
         result[(where, mode)] = {k: v for k, v in
                                  probe_test.parse(body).items()}
-    return result, backing
+    return result, probe_test.waits(out), backing
 
 
 class Series(unittest.TestCase):
     GPU = None
-    probes = backing = emulated = None
+    probes = backing = emulated = real_waits = emulated_waits = None
 
     @classmethod
     def setUpClass(cls):
-        cls.probes, cls.backing = run_probes(cls.GPU)
-        cls.emulated = probe_test.run_probes_emulated(cls.GPU, region=True)
+        cls.probes, cls.real_waits, cls.backing = run_probes(cls.GPU)
+        cls.emulated, cls.emulated_waits = probe_test.run_probes_emulated(
+            cls.GPU, region=True)
         print("%s, the region:\n%-8s %-26s %-14s %-14s" % (
             cls.GPU, "path", "probe", "series", "emulated"))
         for mode, probe in sorted(REGION):
@@ -185,6 +187,9 @@ class Series(unittest.TestCase):
 for _gpu in GPUS:
     _cls = type("Series_" + _gpu.replace("-", "_"), (Series,), {"GPU": _gpu})
     probe_test.add_row_tests(_cls, REGION, REGION_GAPS)
+    probe_test.add_wait_tests(
+        _cls, ["%s %s" % (where, mode) for where in ("region", "bar")
+               for mode in ("type1", "iommufd")], ("type1",))
     globals()[_cls.__name__] = _cls
 del Series, _cls, _gpu
 

@@ -215,6 +215,31 @@ static void case_bar0_ready(void)
     CHECK(c2c == 0xff && hbm == 0xff);
 }
 
+/* A reset retrains the GPU (train=): BAR0 reads not ready, then ready. */
+static void case_bar0_training(void)
+{
+    uint8_t c2c = 0xff, hbm = 0xff;
+    uint16_t devctl;
+    int c, g, d = open_device(&c, &g, GPU0, 100);
+
+    CHECK(ioctl(d, VFIO_DEVICE_RESET) == 0);
+    CHECK(pread(d, &c2c, 1, REGION(0) + 0x1498) == 1);
+    CHECK(pread(d, &hbm, 1, REGION(0) + 0x200bc) == 1);
+    CHECK(c2c == 0 && hbm == 0);
+    usleep(600 * 1000);
+    CHECK(pread(d, &c2c, 1, REGION(0) + 0x1498) == 1);
+    CHECK(pread(d, &hbm, 1, REGION(0) + 0x200bc) == 1);
+    CHECK(c2c == 0xff && hbm == 0xff);
+
+    /* An FLR written to config space (PCIe capability at 0x40) too. */
+    CHECK(pread(d, &devctl, 2, REGION(7) + 0x48) == 2);
+    devctl |= 0x8000;
+    CHECK(pwrite(d, &devctl, 2, REGION(7) + 0x48) == 2);
+    CHECK(pread(d, &c2c, 1, REGION(0) + 0x1498) == 1 && c2c == 0);
+    usleep(600 * 1000);
+    CHECK(pread(d, &c2c, 1, REGION(0) + 0x1498) == 1 && c2c == 0xff);
+}
+
 static sigjmp_buf bus_error;
 
 static void on_sigbus(int sig)
@@ -583,6 +608,7 @@ static const struct test_case cases[] = {
       "host=" GPU0 ",coherent=off" },
     { "config-space", case_config_space, "host=" GPU0 },
     { "bar0-ready", case_bar0_ready, "host=" GPU0 },
+    { "bar0-training", case_bar0_training, "host=" GPU0 ",train=300" },
     { "usemem-decode-gating", case_usemem_decode_gating,
       "host=" GPU0 ",abi=bar,mem=3G" },
     { "coherent-mmap", case_coherent_mmap,

@@ -68,6 +68,10 @@
  *     and write then verify, or only verify, the same physical-address
  *     keyed pattern as node-fill: the word at physical address P holds
  *     pattern(seed, P / 8).  phys_base and bytes must be multiples of 8.
+ *     Prints
+ *       verified=<words> errors=<n> first_error=<offset or -1> seconds=<t>
+ *     where t is how long the accesses took (a first touch that waits for
+ *     the host shows here).
  *       verified=<words> errors=<mismatching words> first_error=<byte offset
  *       of the first mismatch from phys_base, in decimal, or -1>
  *     These are meant for GPU memory that is NOT onlined: with
@@ -553,6 +557,7 @@ static int cmd_devmem(int write, uint64_t phys, uint64_t bytes, uint64_t seed)
 	int64_t first = -1;
 	volatile uint64_t *w;
 	void *map;
+	double t;
 	int fd;
 
 	if (!bytes || phys % 8 || bytes % 8) {
@@ -569,6 +574,7 @@ static int cmd_devmem(int write, uint64_t phys, uint64_t bytes, uint64_t seed)
 		return fail("mmap /dev/mem");
 	w = (volatile uint64_t *)((char *)map + delta);
 
+	t = now();
 	if (write)
 		for (i = 0; i < n; i++)
 			w[i] = pattern(seed, phys / 8 + i);
@@ -579,8 +585,9 @@ static int cmd_devmem(int write, uint64_t phys, uint64_t bytes, uint64_t seed)
 			errors++;
 		}
 	}
+	t = now() - t;
 	printf("verified=%" PRIu64 " errors=%" PRIu64 " first_error=%" PRId64
-	       "\n", n, errors, first);
+	       " seconds=%.3f\n", n, errors, first, t);
 	munmap(map, delta + bytes);
 	close(fd);
 	return errors ? 1 : 0;

@@ -517,13 +517,16 @@ static void probe_dmabuf_across_reset(struct gpu *g)
 
 /*
  * A function reset the user writes to config space (PCIe FLR), from D3hot:
- * the D-state read back after it, and the memory after it.
+ * the D-state read back after it, and the memory after it, with how long
+ * the first touch took (the readiness wait).
  */
 static void probe_flr(struct gpu *g)
 {
     unsigned exp = find_cap(g, PCI_CAP_ID_EXP);
     unsigned pm = find_cap(g, PCI_CAP_ID_PM);
+    const char *outcome;
     uint32_t devcap;
+    double seconds;
 
     if (!exp || !pm ||
         pread(g->device, &devcap, 4, g->config + exp + PCI_EXP_DEVCAP) != 4 ||
@@ -540,7 +543,8 @@ static void probe_flr(struct gpu *g)
     say("power-after-flr", "D%d",
         config_read16(g, pm + PCI_PM_CTRL) & PCI_PM_CTRL_STATE_MASK);
     set_power_state(g, pm, 0);
-    say("touch-after-flr", "%s", touch(g, NULL));
+    outcome = touch(g, &seconds);
+    say("touch-after-flr", "%s (%.1f s)", outcome, seconds);
 }
 
 /*
