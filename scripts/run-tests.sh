@@ -22,8 +22,27 @@ stage "build: the emulated host, QEMU and QEMU with sanitizers"
 "$repo/scripts/build-all.sh" "$build"
 stage_done "build"
 
-stage "tests (a first run also downloads and builds the guest, the nested
-   host's kernel and an arm64 QEMU, and builds every prefix of the series)"
+# What the guest and nested suites need, built here so that each takes a
+# stage of its own; the suites run the same scripts, which then find it
+# built.  A failure here is reported again, and explained, by the suite
+# that needs it (status 77 is a download that failed: a loud skip).
+prepare() {
+    name=$1
+    shift
+    stage "$name"
+    "$@" || echo "== $name failed (status $?); its tests will say why"
+    stage_done "$name"
+}
+prepare "guest: Debian's arm64 kernel, busybox and edk2 (downloads)" \
+    "$repo/guest/build-guest.sh" "$build"
+prepare "nested host: Linux 7.3 for L1, stock" \
+    "$repo/nested-host/build-kernel.sh" "$build"
+prepare "nested host: Linux 7.3 for L1, with kernel/'s series" \
+    "$repo/nested-host/build-kernel.sh" "$build" series
+prepare "nested host: this QEMU for arm64 (L1)" \
+    "$repo/nested-host/build-qemu-arm64.sh" "$build"
+
+stage "tests (the series suite also builds every prefix of the series)"
 status=0
 meson test -C "$build" --print-errorlogs || status=$?
 stage_done "tests"
