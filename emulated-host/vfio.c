@@ -14,7 +14,7 @@
 #include "vfio-uapi.h"
 
 #include "nvgrace-host.h"
-#include "../hw/vfio/nvgrace.h"
+#include "../include/hw/vfio/nvgrace.h"
 
 #define PCI_VENDOR_ID_NVIDIA    0x10de
 #define EMU_PAGE_SIZE           4096ULL

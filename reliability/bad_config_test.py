@@ -84,8 +84,8 @@ STARTUP = {
     "memory-source-region-on-upstream-host": (
         machine() + gpu(memory_source="region"),
         "host=0009:01:00.0,mem=2G,abi=bar",
-        r"host offers no coherent-memory region \(expected device-specific "
-        r"region type 0x4 subtype 1, found: none\)"),
+        r"host offers no coherent-memory region \(device-specific region "
+        r"type 0x4 subtype 1\)"),
     "memory-source-bar-on-region-host": (
         machine() + gpu(memory_source="bar"), None,
         r"'memory-source=bar': host offers no BAR4"),
@@ -151,9 +151,8 @@ STARTUP = {
         None, r"No provided host device"),
     "host-without-coherent-memory": (
         machine() + gpu(), "host=0009:01:00.0,mem=1G,coherent=off",
-        r"host offers no coherent-memory region \(expected device-specific "
-        r"region type 0x4 subtype 1, found: none\) and host offers "
-        r"no BAR4"),
+        r"host offers no coherent-memory region \(device-specific region "
+        r"type 0x4 subtype 1\) and host offers no BAR4"),
     "generic-initiator-for-the-gpu": (
         machine() + gpu(id="gpu0") +
         ["-object", "acpi-generic-initiator,id=gi0,pci-dev=gpu0,node=1"],

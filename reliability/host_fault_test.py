@@ -21,9 +21,10 @@ from qemu import Host, Qmp, gpu, machine, run_failing  # noqa: E402
 BUILD = None
 ABIS = {"region": "host=0009:01:00.0,mem=2G",
         "bar": "host=0009:01:00.0,mem=2G,abi=bar"}
-NO_REGION = (r"host offers no coherent-memory region \(expected "
-             r"device-specific region type 0x4 subtype 1, found: %s\)")
-MALFORMED = NO_REGION % "region 9 without a well-formed type capability"
+# A region that cannot be read, or whose type capability is malformed, is
+# not the coherent-memory region.
+NO_REGION = (r"host offers no coherent-memory region \(device-specific "
+             r"region type 0x4 subtype 1\)")
 
 # fault: {abi: pattern of the one error line}; QEMU must exit with 1.
 REFUSED = {
@@ -49,29 +50,27 @@ REFUSED = {
              r"vfio_container_dma_map\(.*\) = -12 \(Cannot allocate memory\)"
         for abi in ABIS},
     "region-info": {
-        "region": (NO_REGION % r"region 9 unreadable \(Input/output error\)")
-        + " and host offers no BAR4",
+        "region": NO_REGION + " and host offers no BAR4",
         "bar": r"failed to get region 4 info: Input/output error"},
     "argsz-grow": {
-        "region": (NO_REGION % r"region 9 unreadable \(Invalid argument\)")
-        + " and host offers no BAR4",
+        "region": NO_REGION + " and host offers no BAR4",
         "bar": r"failed to get region 4 info: Invalid argument"},
     "cap-loop": {
-        "region": MALFORMED + " and host offers no BAR4",
-        "bar": NO_REGION % "none" + " and BAR4 has no sparse-mmap "
+        "region": NO_REGION + " and host offers no BAR4",
+        "bar": NO_REGION + " and BAR4 has no sparse-mmap "
                "capability, so it is not nvgrace-gpu's GPU memory"},
     "cap-oob": {
-        "region": MALFORMED + " and host offers no BAR4",
-        "bar": NO_REGION % "none" + " and BAR4 has no sparse-mmap "
+        "region": NO_REGION + " and host offers no BAR4",
+        "bar": NO_REGION + " and BAR4 has no sparse-mmap "
                "capability, so it is not nvgrace-gpu's GPU memory"},
     "cap-truncated": {
-        "region": MALFORMED + " and host offers no BAR4",
-        "bar": NO_REGION % "none" + " and BAR4's sparse-mmap capability is "
+        "region": NO_REGION + " and host offers no BAR4",
+        "bar": NO_REGION + " and BAR4's sparse-mmap capability is "
                "cut short by the end of the region info"},
     "region-size-zero": {
         "region": r"coherent-memory region size 0x0 is not a non-zero "
                   r"multiple of the host page size",
-        "bar": NO_REGION % "none" + " and host offers no BAR4"},
+        "bar": NO_REGION + " and host offers no BAR4"},
     "region-unaligned": {
         "region": r"coherent-memory region size 0x7ffff800 is not a "
                   r"non-zero multiple of the host page size",

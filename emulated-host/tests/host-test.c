@@ -27,7 +27,7 @@
 #include <unistd.h>
 #include "../vfio-uapi.h"
 
-#include "../../hw/vfio/nvgrace.h"
+#include "../../include/hw/vfio/nvgrace.h"
 
 #define GPU0 "0009:01:00.0"
 #define GPU1 "0019:01:00.0"

@@ -1,38 +1,22 @@
 /*
- * vfio-pci-nvgrace: what a host's region info says about the GPU memory
+ * vfio-pci-nvgrace: what a host's BAR4 info says about the GPU memory
  *
  * Copyright (c) 2026 The vfio-pci-nvgrace authors
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
  * The region info comes from the host kernel, so it is parsed here, apart
- * from the device, by functions of the info alone: every offset and count
- * in it is checked against what the host filled in, and the functions can
+ * from the device, by a function of the info alone: every offset and count
+ * in it is checked against what the host filled in, and the function can
  * be fuzzed without a device.
  */
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "hw/vfio/vfio-device.h"
-#include "nvgrace.h"
+#include "hw/vfio/nvgrace.h"
 #include "nvgrace-region.h"
 #include "vfio-helpers.h"
-
-bool vfio_nvgrace_region_type(struct vfio_region_info *info,
-                              uint32_t *type, uint32_t *subtype)
-{
-    struct vfio_info_cap_header *hdr;
-    struct vfio_region_info_cap_type *cap;
-
-    hdr = vfio_get_region_info_cap(info, VFIO_REGION_INFO_CAP_TYPE);
-    if (!hdr || !vfio_region_info_cap_fits(info, hdr, sizeof(*cap))) {
-        return false;
-    }
-    cap = container_of(hdr, struct vfio_region_info_cap_type, header);
-    *type = cap->type;
-    *subtype = cap->subtype;
-    return true;
-}
 
 bool vfio_nvgrace_bar_memory_size(struct vfio_region_info *info,
                                   uint64_t *size, Error **errp)

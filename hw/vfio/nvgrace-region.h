@@ -1,5 +1,5 @@
 /*
- * vfio-pci-nvgrace: what a host's region info says about the GPU memory
+ * vfio-pci-nvgrace: what a host's BAR4 info says about the GPU memory
  *
  * Copyright (c) 2026 The vfio-pci-nvgrace authors
  *
@@ -10,13 +10,6 @@
 #define HW_VFIO_NVGRACE_REGION_H
 
 #include <linux/vfio.h>
-
-/*
- * The type and subtype of a device-specific region, false if @info has no
- * (complete) type capability.
- */
-bool vfio_nvgrace_region_type(struct vfio_region_info *info,
-                              uint32_t *type, uint32_t *subtype);
 
 /*
  * The size of the GPU memory in nvgrace-gpu's fake BAR described by @info:

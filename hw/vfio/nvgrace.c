@@ -34,7 +34,7 @@
 #include "qemu/units.h"
 #include "system/kvm.h"
 #include "system/numa.h"
-#include "nvgrace.h"
+#include "hw/vfio/nvgrace.h"
 #include "nvgrace-region.h"
 #include "pci.h"
 #include "vfio-region.h"
@@ -251,31 +251,6 @@ static bool vfio_pci_nvgrace_take_generic_initiators(VFIOPCINvgrace *nv,
     return true;
 }
 
-/* What the host offers instead, for an error message a user can act on. */
-static char *vfio_pci_nvgrace_offered_regions(VFIODevice *vbasedev)
-{
-    GString *s = g_string_new(NULL);
-    int i;
-
-    for (i = VFIO_PCI_NUM_REGIONS; i < vbasedev->num_initial_regions; i++) {
-        struct vfio_region_info *info;
-        uint32_t type, subtype;
-        int ret = vfio_device_get_region_info(vbasedev, i, &info);
-
-        g_string_append(s, s->len ? ", " : "");
-        if (ret) {
-            g_string_append_printf(s, "region %d unreadable (%s)", i,
-                                   strerror(-ret));
-        } else if (vfio_nvgrace_region_type(info, &type, &subtype)) {
-            g_string_append_printf(s, "0x%x/%u", type, subtype);
-        } else {
-            g_string_append_printf(s, "region %d without a well-formed "
-                                   "type capability", i);
-        }
-    }
-    return g_string_free(s, false);
-}
-
 static void vfio_pci_nvgrace_set_coherent(VFIOPCINvgrace *nv, int source,
                                           struct vfio_region_info *info,
                                           uint64_t size)
@@ -343,7 +318,6 @@ static bool vfio_pci_nvgrace_probe_bar(VFIOPCINvgrace *nv, Error **errp)
 static bool vfio_pci_nvgrace_probe_regions(VFIOPCIDevice *vdev, Error **errp)
 {
     VFIOPCINvgrace *nv = VFIO_PCI_NVGRACE(vdev);
-    g_autofree char *offered = NULL;
     Error *bar_err = NULL;
 
     if (nv->memory_source != VFIO_PCI_NVGRACE_MEMORY_SOURCE_BAR &&
@@ -367,14 +341,15 @@ static bool vfio_pci_nvgrace_probe_regions(VFIOPCIDevice *vdev, Error **errp)
             return false;
         }
     }
-    offered = vfio_pci_nvgrace_offered_regions(&vdev->vbasedev);
-    error_setg(errp, "host offers no coherent-memory region (expected "
-               "device-specific region type 0x%x subtype %u, found: %s)%s%s",
+    error_setg(errp, "host offers no coherent-memory region (device-specific "
+               "region type 0x%x subtype %u)%s%s",
                VFIO_REGION_TYPE_MEM, VFIO_REGION_SUBTYPE_MEM_COHERENT,
-               *offered ? offered : "none", bar_err ? " and " : "",
+               bar_err ? " and " : "",
                bar_err ? error_get_pretty(bar_err) : "");
     error_append_hint(errp, "Is the GPU bound to a VFIO driver that exposes "
-                      "its coherent memory (nvgrace-gpu)?\n");
+                      "its coherent memory (nvgrace-gpu)?  The trace event "
+                      "vfio_device_get_region_info_type lists the regions "
+                      "the host offers.\n");
     error_free(bar_err);
     return false;
 }

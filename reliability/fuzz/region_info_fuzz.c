@@ -1,7 +1,8 @@
 /*
- * libFuzzer harness for the region-info parsing vfio-pci-nvgrace adds: the
- * bounded capability-chain walk (hw/vfio/helpers.c) and what the device
- * reads from a region's info (hw/vfio/nvgrace-region.c).
+ * libFuzzer harness for the region-info parsing vfio-pci-nvgrace relies
+ * on: the bounded capability-chain walk (hw/vfio/helpers.c), the type
+ * capability as vfio_device_get_region_info_type() reads it, and what the
+ * device reads from BAR4's info (hw/vfio/nvgrace-region.c).
  *
  * Copyright (c) 2026 The vfio-pci-nvgrace authors
  *
@@ -19,7 +20,6 @@
 #include "qemu/units.h"
 #include "hw/vfio/vfio-device.h"
 #include "vfio-helpers.h"
-#include "nvgrace.h"
 #include "nvgrace-region.h"
 
 #ifdef CONFIG_KVM
@@ -48,11 +48,25 @@ static void check_cap(struct vfio_region_info *info, uint16_t id)
     }
 }
 
+/* As vfio_device_get_region_info_type() reads a region's type. */
+static uint32_t read_type(struct vfio_region_info *info)
+{
+    struct vfio_info_cap_header *hdr;
+    struct vfio_region_info_cap_type *cap;
+
+    hdr = vfio_get_region_info_cap(info, VFIO_REGION_INFO_CAP_TYPE);
+    if (!hdr || !vfio_region_info_cap_fits(info, hdr, sizeof(*cap))) {
+        return 0;
+    }
+    cap = container_of(hdr, struct vfio_region_info_cap_type, header);
+    return cap->type ^ cap->subtype;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct vfio_region_info *info;
-    uint32_t type, subtype;
+    volatile uint32_t type;
     Error *err = NULL;
     uint64_t mem;
 
@@ -65,7 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     check_cap(info, VFIO_REGION_INFO_CAP_TYPE);
     check_cap(info, VFIO_REGION_INFO_CAP_SPARSE_MMAP);
-    vfio_nvgrace_region_type(info, &type, &subtype);
+    type = read_type(info);
+    (void)type;
     if (vfio_nvgrace_bar_memory_size(info, &mem, &err)) {
         assert(mem && mem <= info->size &&
                QEMU_IS_ALIGNED(mem, qemu_real_host_page_size()));

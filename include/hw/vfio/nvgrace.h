@@ -5,9 +5,8 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * This header holds only names and ABI constants, so that code outside
- * hw/vfio (board code, tests, an emulated host) can use them without
- * linking against the device.
+ * Names and host ABI constants only, for board code and tests, which use
+ * them without linking against the device.
  */
 
 #ifndef HW_VFIO_NVGRACE_H
