@@ -49,7 +49,7 @@ STARTUP = {
         r"Parameter 'node-count' expects uint32_t"),
     "node-unset": (
         machine() + gpu(node=None, node_count=None), None,
-        (r"'node' is not set$",
+        (r": vfio 0009:01:00.0: 'node' is not set$",
          "Declare the GPU's memory-only NUMA nodes with -numa node,nodeid=N "
          "and set node=N.")),
     "node-with-cpus": (
@@ -130,8 +130,9 @@ STARTUP = {
         # option ROMs, so the test gives it an empty stand-in (-L).
         ["-M", "sbsa-ref", "-L", "@ROMS@"] + NO_VIRT_PCI +
         gpu(port=None, node=None, node_count=None), None,
-        r"vfio-pci-nvgrace needs the 'virt' machine, which describes the GPU "
-        r"memory to the guest; this machine is 'sbsa-ref'"),
+        r": vfio 0009:01:00.0: vfio-pci-nvgrace needs the 'virt' machine, "
+        r"which describes the GPU memory to the guest; this machine is "
+        r"'sbsa-ref'"),
     "machine-without-pci": (
         ["-M", "none"] + gpu(port=None, node=None, node_count=None), None,
         r"No 'PCI' bus found for device 'vfio-pci-nvgrace'"),
@@ -178,8 +179,8 @@ RUNTIME = {
         r"Device 'vfio-pci-nvgrace' does not support hotplugging"),
     "migrate": (
         "migrate", {"uri": "exec:cat >/dev/null"},
-        r"vfio-pci-nvgrace: migration of the GPU's coherent memory is not "
-        r"supported"),
+        r"^vfio 0009:01:00.0: migration of the GPU's coherent memory is "
+        r"not supported$"),
     "duplicate-id-hotplug": (
         "device_add", {"driver": "vfio-pci", "host": GPU1, "bus": "rp2",
                        "id": "gpu0"},

@@ -582,6 +582,25 @@ static bool vfio_pci_nvgrace_hold_decode(VFIOPCINvgrace *nv, Error **errp)
                                      PCI_PM_CTRL_STATE_MASK, 0, 2, errp);
 }
 
+/*
+ * The name vfio-pci's realize will give the device, for the errors raised
+ * before it runs: the host address, else what the user named it by.
+ */
+static char *vfio_pci_nvgrace_early_name(VFIOPCINvgrace *nv)
+{
+    VFIOPCIDevice *vdev = &nv->parent_obj;
+    PCIHostDeviceAddress *host = &vdev->host;
+
+    if (vdev->vbasedev.sysfsdev) {
+        return g_path_get_basename(vdev->vbasedev.sysfsdev);
+    }
+    if (~host->domain || ~host->bus || ~host->slot || ~host->function) {
+        return g_strdup_printf("%04x:%02x:%02x.%01x", host->domain,
+                               host->bus, host->slot, host->function);
+    }
+    return g_strdup(DEVICE(nv)->id ?: TYPE_VFIO_PCI_NVGRACE);
+}
+
 static void vfio_pci_nvgrace_realize(PCIDevice *pdev, Error **errp)
 {
     ERRP_GUARD();
@@ -592,6 +611,9 @@ static void vfio_pci_nvgrace_realize(PCIDevice *pdev, Error **errp)
     if (!vfio_pci_nvgrace_check_machine(errp) ||
         !vfio_pci_nvgrace_take_generic_initiators(nv, errp) ||
         !vfio_pci_nvgrace_check_nodes(nv, errp)) {
+        g_autofree char *name = vfio_pci_nvgrace_early_name(nv);
+
+        error_prepend(errp, VFIO_MSG_PREFIX, name);
         return;
     }
 
@@ -610,8 +632,8 @@ static void vfio_pci_nvgrace_realize(PCIDevice *pdev, Error **errp)
         goto fail;
     }
 
-    error_setg(&nv->migration_blocker, "%s: migration of the GPU's coherent "
-               "memory is not supported", TYPE_VFIO_PCI_NVGRACE);
+    error_setg(&nv->migration_blocker, VFIO_MSG_PREFIX "migration of the "
+               "GPU's coherent memory is not supported", vbasedev->name);
     if (migrate_add_blocker(&nv->migration_blocker, errp) < 0) {
         goto fail;
     }

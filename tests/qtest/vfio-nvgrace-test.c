@@ -304,13 +304,14 @@ static const BadConfig bad_configs[] = {
         "not-virt", "mem=1G",
         "-machine sbsa-ref -nodefaults -global bochs-display.romfile= "
         "-m 1G,maxmem=4G " GPU_DEVICE,
-        "vfio-pci-nvgrace needs the 'virt' machine, which describes the GPU "
-        "memory to the guest; this machine is 'sbsa-ref'"
+        "vfio " GPU_HOST ": vfio-pci-nvgrace needs the 'virt' machine, "
+        "which describes the GPU memory to the guest; this machine is "
+        "'sbsa-ref'"
     }, {
         "node-unset", "mem=1G",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G -device vfio-pci-nvgrace,host="
         GPU_HOST,
-        "'node' is not set",
+        "vfio " GPU_HOST ": 'node' is not set",
         "Declare the GPU's memory-only NUMA nodes with -numa node,nodeid=N "
         "and set node=N."
     }, {
