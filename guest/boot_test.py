@@ -563,6 +563,10 @@ class DriverManagedUpstreamBarGb200Test(DriverManagedTest):
         self.rm_kept_memory_is_free()
 
 
+class OnlinePolicyUpstreamBarGb200Test(OnlinePolicyTest):
+    HOST = ("bar", "gb200")
+
+
 class TwoGpuUpstreamBarGb200Test(TwoGpuTest):
     HOST = ("bar", "gb200")
     # Blackwell's memory need not be a multiple of 512 MiB (nvgrace-gpu:
