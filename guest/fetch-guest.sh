@@ -5,6 +5,9 @@
 #   DIR/Image, DIR/busybox        Debian's arm64 kernel and busybox-static
 #   DIR/modules/                  the kernel's modules tree
 #   DIR/headers/                  its headers, ready for out-of-tree modules
+#   DIR/16k/Image, DIR/16k/headers/   the same for a kernel with 16 KiB
+#                                 pages (Debian's arm64-16k flavour, which
+#                                 bookworm-security ships from Linux 6.12)
 #   DIR/AAVMF_CODE.fd, DIR/AAVMF_VARS.fd   edk2 from trixie (bookworm's
 #                                 edk2 reports memory SRAT does not cover)
 # The .deb files are cached in DIR/debs and checked against the SHA256SUMS
@@ -21,7 +24,7 @@ host_arch=$(dpkg --print-architecture)
 mkdir -p "$debs"
 . "$(dirname "$0")/debian-apt.sh"
 
-if [ -f "$dir/.complete" ] &&
+if [ -f "$dir/.complete" ] && [ -f "$dir/16k/Image" ] &&
    (cd "$debs" && sha256sum --quiet -c SHA256SUMS 2>/dev/null); then
     exit 0
 fi
@@ -47,9 +50,16 @@ kbuild=$(apt-cache depends "linux-headers-$abi-common" |
     "linux-headers-$abi-arm64:arm64" |
     sed -n 's/.*Depends: \(linux-kbuild-[0-9.]*\).*/\1/p' | head -1)
 
+abi16=$(apt-cache pkgnames linux-image- |
+        sed -n 's/^linux-image-\(.*+deb12\)-arm64-16k-unsigned$/\1/p' |
+        sort -V | tail -1)
+[ -n "$abi16" ] || { echo "fetch-guest: no arm64-16k kernel" >&2; exit 77; }
+
 pkgs="linux-image-$abi-arm64:arm64 linux-headers-$abi-arm64:arm64
       linux-headers-$abi-common $kbuild:$host_arch busybox-static:arm64
-      qemu-efi-aarch64/trixie"
+      linux-image-$abi16-arm64-16k-unsigned:arm64
+      linux-headers-$abi16-arm64-16k:arm64 linux-headers-$abi16-common
+      linux-kbuild-$abi16:$host_arch qemu-efi-aarch64/trixie"
 echo "fetch-guest: downloading" $pkgs
 rm -f "$debs"/*.deb
 (cd "$debs" && retry apt-get download $pkgs) \
@@ -72,15 +82,24 @@ mv "$root/lib/modules/$abi-arm64" "$dir/modules"
 cp "$root/usr/share/AAVMF/AAVMF_CODE.no-secboot.fd" "$dir/AAVMF_CODE.fd"
 cp "$root/usr/share/AAVMF/AAVMF_VARS.fd" "$dir/AAVMF_VARS.fd"
 
-# The headers' Makefile names the -common tree by its installed path.
-rm -rf "$dir/headers"
-mv "$root/usr/src/linux-headers-$abi-arm64" "$dir/headers"
-common=$(cd "$root/usr/src/linux-headers-$abi-common" && pwd)
-sed -i "s|/usr/src/linux-headers-$abi-common|$common|" "$dir/headers/Makefile"
-# Its scripts and tools are the host's kbuild tools, unpacked under root/.
-for link in scripts tools; do
-    ln -sfn "$root/usr/lib/$kbuild/$link" "$dir/headers/$link"
-done
+# install_headers ABI FLAVOUR KBUILD DEST: the headers ready for
+# out-of-tree modules.  Their Makefile names the -common tree by its
+# installed path; their scripts and tools are the host's kbuild tools,
+# unpacked under root/.
+install_headers() {
+    rm -rf "$4"
+    mv "$root/usr/src/linux-headers-$1-$2" "$4"
+    common=$(cd "$root/usr/src/linux-headers-$1-common" && pwd)
+    sed -i "s|/usr/src/linux-headers-$1-common|$common|" "$4/Makefile"
+    for link in scripts tools; do
+        ln -sfn "$root/usr/lib/$3/$link" "$4/$link"
+    done
+}
+install_headers "$abi" arm64 "$kbuild" "$dir/headers"
+mkdir -p "$dir/16k"
+cp "$root/boot/vmlinuz-$abi16-arm64-16k" "$dir/16k/Image"
+install_headers "$abi16" arm64-16k "linux-kbuild-$abi16" "$dir/16k/headers"
 echo "$abi" >"$dir/kernel-abi"
 touch "$dir/.complete"
-echo "fetch-guest: guest stack for Linux $abi-arm64 ready in $dir"
+echo "fetch-guest: guest stack for Linux $abi-arm64 and $abi16-arm64-16k" \
+     "ready in $dir"

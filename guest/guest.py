@@ -75,11 +75,15 @@ class GuestError(Exception):
 
 
 class Guest:
-    def __init__(self, build):
+    def __init__(self, build, page_kib=4):
+        """@page_kib: Debian's kernel with 4 KiB pages, or its arm64-16k
+        flavour with 16 (guest/fetch-guest.sh)."""
         self.build = os.path.abspath(build)
         self.stack = os.path.join(self.build, "guest")
-        self.image = os.path.join(self.stack, "Image")
-        self.base_cpio = os.path.join(self.stack, "base.cpio")
+        kernel = self.stack if page_kib == 4 else os.path.join(self.stack,
+                                                                "16k")
+        self.image = os.path.join(kernel, "Image")
+        self.base_cpio = os.path.join(kernel, "base.cpio")
         # Added to the kernel's command line.  NVIDIA's driver (and
         # guest/module) require hot-added memory to be onlined movable.
         self.kernel_args = "memhp_default_state=online_movable"

@@ -69,8 +69,14 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/version.h>
 
+/* Linux 6.12 moved it (the 16 KiB-page guest runs 6.12). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>
+#else
 #include <asm/unaligned.h>
+#endif
 
 #define NVGRACE_RES_NAME	"System RAM (NVIDIA)"
 #define NVGRACE_NR_PIECES	128
