@@ -42,8 +42,12 @@ static void check_cap(struct vfio_region_info *info, uint16_t id)
     if (hdr) {
         size_t at = (uint8_t *)hdr - (uint8_t *)info;
 
-        /* The walk hands out only headers inside what the host filled. */
-        assert(at >= sizeof(*info) && at + sizeof(*hdr) <= info->argsz);
+        /*
+         * The walk hands out only headers inside what the host filled,
+         * past the fixed part up to cap_offset.
+         */
+        assert(at >= endof(struct vfio_region_info, cap_offset) &&
+               at + sizeof(*hdr) <= info->argsz);
         assert(hdr->id == id);
     }
 }
