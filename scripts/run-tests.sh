@@ -33,7 +33,7 @@ prepare() {
     "$@" || echo "== $name failed (status $?); its tests will say why"
     stage_done "$name"
 }
-prepare "guest: Debian's arm64 kernel, busybox and edk2 (downloads)" \
+prepare "guest: Debian's arm64 kernels, busybox and edk2 (downloads)" \
     "$repo/guest/build-guest.sh" "$build"
 prepare "nested host: Linux 7.3 for L1, stock" \
     "$repo/nested-host/build-kernel.sh" "$build"
