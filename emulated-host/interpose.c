@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -144,10 +145,14 @@ void emu_stats_write(void)
         n += snprintf(buf + n, sizeof(buf) - n,
                       "%s.coherent_dma_maps %lu\n"
                       "%s.live_coherent_dma_maps %lu\n"
+                      "%s.live_coherent_dma_bytes %" PRIu64 "\n"
+                      "%s.coherent_dma_iova %" PRIu64 "\n"
                       "%s.live_coherent_mmaps %u\n"
                       "%s.resets %lu\n%s.device_open %d\n",
                       gpu->host, gpu->coherent_dma_maps, gpu->host,
-                      gpu->live_coherent_dma_maps, gpu->host, live,
+                      gpu->live_coherent_dma_maps, gpu->host,
+                      gpu->live_coherent_dma_bytes, gpu->host,
+                      gpu->coherent_dma_iova, gpu->host, live,
                       gpu->host, gpu->resets, gpu->host, gpu->device_open);
     }
     snprintf(tmp, sizeof(tmp), "%s.tmp", emu.stats_path);

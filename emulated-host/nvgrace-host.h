@@ -129,6 +129,8 @@ struct emu_gpu {
     unsigned long resets;
     unsigned long coherent_dma_maps;
     unsigned long live_coherent_dma_maps;
+    uint64_t live_coherent_dma_bytes;
+    uint64_t coherent_dma_iova;     /* of the memory's offset 0, last map */
 };
 
 struct emu_dma {

@@ -362,7 +362,12 @@ static bool container_fault(const struct emu_container *c,
 }
 
 /* Does [vaddr, vaddr + size) touch a mapping of this GPU's coherent memory? */
-static struct emu_gpu *dma_coherent_owner(uint64_t vaddr, uint64_t size)
+/*
+ * The GPU whose coherent memory [vaddr, vaddr + size) overlaps, if any, and
+ * the offset in that memory at which vaddr lies.
+ */
+static struct emu_gpu *dma_coherent_owner(uint64_t vaddr, uint64_t size,
+                                          int64_t *mem_off)
 {
     unsigned g, i;
 
@@ -370,10 +375,11 @@ static struct emu_gpu *dma_coherent_owner(uint64_t vaddr, uint64_t size)
         struct emu_gpu *gpu = &emu.gpus[g];
 
         for (i = 0; i < EMU_MAX_MMAPS; i++) {
-            uint64_t a = (uintptr_t)gpu->coherent_mmaps[i].addr;
-            uint64_t len = gpu->coherent_mmaps[i].len;
+            const struct emu_mmap *m = &gpu->coherent_mmaps[i];
+            uint64_t a = (uintptr_t)m->addr;
 
-            if (len && vaddr < a + len && a < vaddr + size) {
+            if (m->len && vaddr < a + m->len && a < vaddr + size) {
+                *mem_off = (int64_t)(vaddr - a) + m->off;
                 return gpu;
             }
         }
@@ -386,6 +392,7 @@ static int iommu_map_dma(struct emu_container *c,
 {
     struct emu_dma *d;
     struct emu_gpu *owner;
+    int64_t mem_off = 0;
     size_t i;
 
     if (map->argsz < sizeof(*map) ||
@@ -406,7 +413,7 @@ static int iommu_map_dma(struct emu_container *c,
     if (c->nr_dma == EMU_DMA_ENTRIES_MAX) {
         return -ENOSPC;
     }
-    owner = dma_coherent_owner(map->vaddr, map->size);
+    owner = dma_coherent_owner(map->vaddr, map->size, &mem_off);
     if (container_fault(c, EMU_FAULT_DMA_MAP)) {
         return -ENOMEM;
     }
@@ -430,6 +437,8 @@ static int iommu_map_dma(struct emu_container *c,
     if (owner) {
         owner->coherent_dma_maps++;
         owner->live_coherent_dma_maps++;
+        owner->live_coherent_dma_bytes += map->size;
+        owner->coherent_dma_iova = map->iova - mem_off;
     }
     emu.dma_map_calls++;
     emu.live_dma_mappings++;
@@ -442,6 +451,7 @@ static void dma_forget(struct emu_dma *d)
 {
     if (d->coherent) {
         d->coherent->live_coherent_dma_maps--;
+        d->coherent->live_coherent_dma_bytes -= d->size;
     }
     emu.live_dma_mappings--;
 }

@@ -119,6 +119,7 @@ class Hygiene(unittest.TestCase):
             stats = self.host.stats()
             self.assertEqual(stats[GPU + ".live_coherent_mmaps"], 0, name)
             self.assertEqual(stats[GPU + ".live_coherent_dma_maps"], 0, name)
+            self.assertEqual(stats[GPU + ".live_coherent_dma_bytes"], 0, name)
             if run < len(HALFWAY):
                 print("%s: %s; at exit: %s" % (
                     name, failure.errors[0].split(": ")[-1],

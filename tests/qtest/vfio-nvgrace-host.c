@@ -20,16 +20,19 @@ void host_init(EmulatedHost *h)
     g_assert(h->dir);
     h->backing = g_build_filename(h->dir, "coherent-mem", NULL);
     h->stats = g_build_filename(h->dir, "stats", NULL);
+    h->log = g_build_filename(h->dir, "stderr", NULL);
 }
 
 void host_cleanup(EmulatedHost *h)
 {
     unlink(h->backing);
     unlink(h->stats);
+    unlink(h->log);
     g_assert_cmpint(rmdir(h->dir), ==, 0);
     g_free(h->dir);
     g_free(h->backing);
     g_free(h->stats);
+    g_free(h->log);
 }
 
 static char **host_environ(EmulatedHost *h, const char *opts)
@@ -44,7 +47,10 @@ static char **host_environ(EmulatedHost *h, const char *opts)
     return g_environ_setenv(env, "LD_PRELOAD", host_lib(), true);
 }
 
-/* libqtest starts QEMU through sh, which passes our environment on. */
+/*
+ * libqtest starts QEMU through sh, which passes our environment on (and
+ * applies the redirection of host_qtest_start_logged()).
+ */
 QTestState *host_qtest_start(EmulatedHost *h, const char *opts,
                              const char *args)
 {
@@ -62,6 +68,23 @@ QTestState *host_qtest_start(EmulatedHost *h, const char *opts,
     g_unsetenv("NVGRACE_HOST");
     g_unsetenv("NVGRACE_HOST_STATS");
     return qts;
+}
+
+QTestState *host_qtest_start_logged(EmulatedHost *h, const char *opts,
+                                    const char *args)
+{
+    g_autofree char *logged = g_strdup_printf("%s 2>%s", args, h->log);
+
+    return host_qtest_start(h, opts, logged);
+}
+
+char *host_qemu_stderr(EmulatedHost *h)
+{
+    char *contents;
+
+    g_assert(g_file_get_contents(h->log, &contents, NULL, NULL));
+    g_test_message("QEMU said: %s", contents);
+    return contents;
 }
 
 char *host_qemu_fails(EmulatedHost *h, const char *opts, const char *args)

@@ -45,6 +45,7 @@ typedef struct EmulatedHost {
     char *dir;
     char *backing;              /* the coherent memory of GPU_HOST */
     char *stats;
+    char *log;                  /* QEMU's stderr, when it is kept */
 } EmulatedHost;
 
 /* The emulated host library, or NULL when the tests cannot run. */
@@ -59,6 +60,13 @@ void host_cleanup(EmulatedHost *h);
  */
 QTestState *host_qtest_start(EmulatedHost *h, const char *opts,
                              const char *args);
+
+/* As host_qtest_start(), keeping what QEMU prints on stderr. */
+QTestState *host_qtest_start_logged(EmulatedHost *h, const char *opts,
+                                    const char *args);
+
+/* What QEMU started by host_qtest_start_logged() printed on stderr. */
+char *host_qemu_stderr(EmulatedHost *h);
 
 /*
  * Run QEMU to completion, assert that it exited with status 1 and return

@@ -23,13 +23,13 @@
 #include "hw/pci/pci_regs.h"
 #include "qemu/units.h"
 #include "qobject/qdict.h"
+#include "acpi-utils.h"
+#include "libqos/fw_cfg.h"
 #include "vfio-nvgrace-host.h"
 
 #define EXPECTED_DIR "tests/data/acpi/aarch64/virt"
 
-/* virt's fw_cfg: data at +0, big-endian selector at +8. */
 #define VIRT_FW_CFG_BASE 0x09020000ULL
-#define FW_CFG_FILE_DIR 0x19
 
 #define SRAT_MEMORY 1
 #define SRAT_GICC 3
@@ -44,53 +44,18 @@
 
 /* ---- Reading the guest's view: fw_cfg files, ACPI tables, the DTB ---- */
 
-static void fw_cfg_select(QTestState *qts, uint16_t key)
-{
-    qtest_writew(qts, VIRT_FW_CFG_BASE + 8, cpu_to_be16(key));
-}
-
-/*
- * The data register is 8 bytes wide and big-endian: a little-endian
- * 8-byte load sees the next 8 bytes of the file in memory order.
- */
-static void fw_cfg_read(QTestState *qts, void *buf, size_t len)
-{
-    uint8_t *p = buf;
-    size_t i = 0;
-
-    for (; i + 8 <= len; i += 8) {
-        stq_le_p(p + i, qtest_readq(qts, VIRT_FW_CFG_BASE));
-    }
-    for (; i < len; i++) {
-        p[i] = qtest_readb(qts, VIRT_FW_CFG_BASE);
-    }
-}
-
 /* The contents of fw_cfg file @name, as firmware would read it. */
 static GByteArray *fw_cfg_file(QTestState *qts, const char *name)
 {
-    struct {
-        uint32_t size;
-        uint16_t select;
-        uint16_t reserved;
-        char name[56];
-    } entry;
-    GByteArray *data;
-    uint32_t count, i;
+    g_autoptr(QFWCFG) fw_cfg = mmio_fw_cfg_init(qts, VIRT_FW_CFG_BASE);
+    GByteArray *data = g_byte_array_new();
+    size_t len = qfw_cfg_get_file(fw_cfg, name, NULL, 0);
 
-    fw_cfg_select(qts, FW_CFG_FILE_DIR);
-    fw_cfg_read(qts, &count, sizeof(count));
-    for (i = 0; i < be32_to_cpu(count); i++) {
-        fw_cfg_read(qts, &entry, sizeof(entry));
-        if (!strcmp(entry.name, name)) {
-            data = g_byte_array_sized_new(be32_to_cpu(entry.size));
-            g_byte_array_set_size(data, be32_to_cpu(entry.size));
-            fw_cfg_select(qts, be16_to_cpu(entry.select));
-            fw_cfg_read(qts, data->data, data->len);
-            return data;
-        }
-    }
-    g_assert_not_reached();
+    g_assert_cmpuint(len, >, 0);
+    g_byte_array_set_size(data, len);
+    g_assert_cmpuint(qfw_cfg_get_file(fw_cfg, name, data->data, len), ==,
+                     len);
+    return data;
 }
 
 typedef struct AcpiTables {
@@ -102,8 +67,6 @@ static GByteArray *acpi_copy_table(GByteArray *blob, uint64_t offset)
 {
     GByteArray *table;
     uint32_t len;
-    uint8_t sum = 0;
-    uint32_t i;
 
     g_assert_cmpuint(offset + 36, <=, blob->len);
     len = ldl_le_p(blob->data + offset + 4);
@@ -112,10 +75,7 @@ static GByteArray *acpi_copy_table(GByteArray *blob, uint64_t offset)
     g_byte_array_append(table, blob->data + offset, len);
     /* Fill in the checksum, as the firmware's loader does. */
     table->data[9] = 0;
-    for (i = 0; i < len; i++) {
-        sum += table->data[i];
-    }
-    table->data[9] = -sum;
+    table->data[9] = -acpi_calc_checksum(table->data, len);
     return table;
 }
 
@@ -296,7 +256,11 @@ static void srat_decode(GByteArray *table, Srat *srat)
             g_assert_cmpuint(e[3], ==, 1);          /* PCI device handle */
             g_assert_cmpuint(ldl_le_p(e + 24), ==, 1);  /* enabled */
             g_assert_cmpint(srat->n_gi, <, MAX_ENTRIES);
-            /* Segment, then the bus byte, then devfn (ACPI 6.3 5-80). */
+            /*
+             * Segment, bus, devfn: the bytes NVIDIA's driver matches
+             * (nv_init_coherent_link_info() in kernel-open/nvidia/nv-pci.c
+             * reads the bus from byte 2), not merely QEMU's own layout.
+             */
             srat->gi[srat->n_gi++] = (SratInitiator) {
                 .node = ldl_le_p(e + 4),
                 .segment = lduw_le_p(e + 8),
@@ -478,70 +442,161 @@ static void aml_decode_dsd(const uint8_t *p, GpuDsd *dsd)
     }
 }
 
-static bool aml_is_name_seg(const uint8_t *p)
+/*
+ * A NameString (ACPI 6.5 20.2.2): prefixes, then a NullName, a NameSeg, or
+ * two or more of them.  Its length; @seg gets the last NameSeg.
+ */
+static uint32_t aml_name_string(const uint8_t *p, char seg[5])
 {
-    int i;
+    uint32_t n = 0, segs, i;
 
-    for (i = 0; i < 4; i++) {
-        if (!g_ascii_isupper(p[i]) && !g_ascii_isdigit(p[i]) && p[i] != '_') {
-            return false;
-        }
+    while (p[n] == '\\' || p[n] == '^') {
+        n++;
     }
-    return true;
+    switch (p[n]) {
+    case 0x00:                                      /* NullName */
+        segs = 0;
+        n++;
+        break;
+    case 0x2e:                                      /* DualNamePrefix */
+        segs = 2;
+        n++;
+        break;
+    case 0x2f:                                      /* MultiNamePrefix */
+        segs = p[n + 1];
+        n += 2;
+        break;
+    default:
+        segs = 1;
+    }
+    for (i = 0; i < 4 * segs; i++) {
+        g_assert_true(g_ascii_isupper(p[n + i]) || g_ascii_isdigit(p[n + i]) ||
+                      p[n + i] == '_');
+    }
+    memset(seg, 0, 5);
+    if (segs) {
+        memcpy(seg, p + n + 4 * (segs - 1), 4);
+    }
+    return n + 4 * segs;
 }
 
+/* A DataRefObject: a constant, a string, a buffer or a package. */
+static uint32_t aml_data_object_len(const uint8_t *p)
+{
+    uint32_t len;
+
+    switch (p[0]) {
+    case 0x00:                                      /* ZeroOp */
+    case 0x01:                                      /* OneOp */
+    case 0xff:                                      /* OnesOp */
+        return 1;
+    case 0x0a:
+        return 2;
+    case 0x0b:
+        return 3;
+    case 0x0c:
+        return 5;
+    case 0x0e:
+        return 9;
+    case 0x0d:                                      /* StringPrefix */
+        return strlen((const char *)p + 1) + 2;
+    case 0x11:                                      /* BufferOp */
+    case 0x12:                                      /* PackageOp */
+    case 0x13:                                      /* VarPackageOp */
+        aml_pkg_length(p + 1, &len);
+        return 1 + len;
+    }
+    g_error("AML data object expected, found opcode 0x%02x", p[0]);
+}
+
+typedef struct DsdScan {
+    GpuDsd *dsds;
+    int n, max;
+} DsdScan;
+
 /*
- * Every Name(_DSD) in the DSDT, with the path of Device() objects that
- * encloses it.  QEMU's DSDT names its PCI devices with plain NameSegs.
+ * Walk the objects of a TermList, descending into Scope() and Device(),
+ * and decode every Name(_DSD).  @path is the enclosing Device() names.
+ * An opcode QEMU's DSDT does not use at this level is an error, never
+ * skipped.
  */
+static void aml_find_dsds(const uint8_t *p, const uint8_t *end,
+                          const char *path, DsdScan *scan)
+{
+    while (p < end) {
+        g_autofree char *inner = NULL;
+        const uint8_t *body;
+        uint32_t len, n;
+        char seg[5];
+
+        switch (p[0] == 0x5b ? 0x5b00 | p[1] : p[0]) {
+        case 0x08:                                  /* NameOp */
+            n = 1 + aml_name_string(p + 1, seg);
+            if (!strcmp(seg, "_DSD")) {
+                GpuDsd *dsd = &scan->dsds[scan->n];
+
+                g_assert_cmpint(scan->n, <, scan->max);
+                memset(dsd, 0, sizeof(*dsd));
+                g_strlcpy(dsd->path, path, sizeof(dsd->path));
+                aml_decode_dsd(p + n, dsd);
+                g_test_message("DSDT %s._DSD: base-pa 0x%" PRIx64 " size 0x%"
+                               PRIx64 " pxm-start %" PRIu64 " pxm-count %"
+                               PRIu64, dsd->path, dsd->base_pa, dsd->size,
+                               dsd->pxm_start, dsd->pxm_count);
+                scan->n++;
+            }
+            p += n + aml_data_object_len(p + n);
+            break;
+        case 0x10:                                  /* ScopeOp */
+            n = 1 + aml_pkg_length(p + 1, &len);
+            n += aml_name_string(p + n, seg);
+            aml_find_dsds(p + n, p + 1 + len, path, scan);
+            p += 1 + len;
+            break;
+        case 0x5b82:                                /* DeviceOp */
+            n = 2 + aml_pkg_length(p + 2, &len);
+            body = p + n + aml_name_string(p + n, seg);
+            /* As ASL writes it: S10_ is S10. */
+            g_strdelimit(seg, "_", 0);
+            inner = *path ? g_strdup_printf("%s.%s", path, seg) :
+                            g_strdup(seg);
+            aml_find_dsds(body, p + 2 + len, inner, scan);
+            p += 2 + len;
+            break;
+        case 0x14:                                  /* MethodOp */
+        case 0xa0:                                  /* IfOp */
+        case 0xa1:                                  /* ElseOp */
+            aml_pkg_length(p + 1, &len);
+            p += 1 + len;
+            break;
+        case 0x5b81:                                /* FieldOp */
+        case 0x5b86:                                /* IndexFieldOp */
+            aml_pkg_length(p + 2, &len);
+            p += 2 + len;
+            break;
+        case 0x5b80:                                /* OpRegionOp */
+            p += 2 + aml_name_string(p + 2, seg) + 1;
+            p += aml_data_object_len(p);            /* RegionOffset */
+            p += aml_data_object_len(p);            /* RegionLen */
+            break;
+        case 0x5b01:                                /* MutexOp */
+            p += 2 + aml_name_string(p + 2, seg) + 1;
+            break;
+        default:
+            g_error("unexpected AML opcode 0x%02x 0x%02x in an object list",
+                    p[0], p[1]);
+        }
+        g_assert(p <= end);
+    }
+}
+
+/* Every Name(_DSD) in the DSDT, with the Device() path that encloses it. */
 static int dsdt_find_gpu_dsds(GByteArray *dsdt, GpuDsd *dsds, int max)
 {
-    struct {
-        uint32_t end;
-        char name[5];
-    } devices[16];
-    int depth = 0, n = 0, i;
-    uint32_t off, len;
+    DsdScan scan = { .dsds = dsds, .max = max };
 
-    for (off = 36; off + 6 < dsdt->len; off++) {
-        const uint8_t *p = dsdt->data + off;
-
-        while (depth && off >= devices[depth - 1].end) {
-            depth--;
-        }
-        if (p[0] == 0x5b && p[1] == 0x82) {         /* DeviceOp */
-            uint32_t pl = aml_pkg_length(p + 2, &len);
-
-            if (aml_is_name_seg(p + 2 + pl) && depth < ARRAY_SIZE(devices) &&
-                off + 2 + len <= dsdt->len) {
-                devices[depth].end = off + 2 + len;
-                /* As ASL writes it: S10_ is S10. */
-                memcpy(devices[depth].name, p + 2 + pl, 4);
-                devices[depth].name[4] = 0;
-                g_strdelimit(devices[depth].name, "_", 0);
-                depth++;
-                off += 2 + pl + 3;
-            }
-        } else if (p[0] == 0x08 && !memcmp(p + 1, "_DSD", 4)) {
-            g_assert_cmpint(n, <, max);
-            memset(&dsds[n], 0, sizeof(dsds[n]));
-            for (i = 0; i < depth; i++) {
-                g_strlcat(dsds[n].path, devices[i].name,
-                          sizeof(dsds[n].path));
-                if (i + 1 < depth) {
-                    g_strlcat(dsds[n].path, ".", sizeof(dsds[n].path));
-                }
-            }
-            aml_decode_dsd(p + 5, &dsds[n]);
-            g_test_message("DSDT %s._DSD: base-pa 0x%" PRIx64 " size 0x%"
-                           PRIx64 " pxm-start %" PRIu64 " pxm-count %"
-                           PRIu64, dsds[n].path, dsds[n].base_pa,
-                           dsds[n].size, dsds[n].pxm_start,
-                           dsds[n].pxm_count);
-            n++;
-        }
-    }
-    return n;
+    aml_find_dsds(dsdt->data + 36, dsdt->data + dsdt->len, "", &scan);
+    return scan.n;
 }
 
 /* The _DSD of a GPU: where it is and what it says. */
@@ -875,6 +930,10 @@ static void test_distances_and_hmat(void)
         uint32_t n_init, n_target, entry, target_index = UINT32_MAX;
         uint64_t unit;
 
+        /* Type, reserved, length: a structure is never shorter. */
+        g_assert_cmpuint(off + 8, <=, hmat->len);
+        g_assert_cmpuint(ldl_le_p(s + 4), >=, 8);
+        g_assert_cmpuint(off + ldl_le_p(s + 4), <=, hmat->len);
         if (lduw_le_p(s) == 0) {
             /* Flags: initiator valid; initiator node 0; memory node 1 */
             mpda_gpu |= (lduw_le_p(s + 8) & 1) && ldl_le_p(s + 12) == 0 &&

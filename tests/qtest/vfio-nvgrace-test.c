@@ -111,18 +111,35 @@ static void test_data_reaches_host(void)
     host_cleanup(&h);
 }
 
-static void test_one_dma_mapping(void)
+/*
+ * Device DMA sees the GPU memory where the guest does: the host IOMMU maps
+ * all of it, in one mapping, at the guest physical address QEMU gave it,
+ * and still does after a system reset.
+ */
+static void test_dma_mapped_at_guest_address(void)
 {
     EmulatedHost h;
     QTestState *qts;
+    QDict *data;
+    uint64_t base, size;
+    int i;
 
     host_init(&h);
-    qts = host_qtest_start(&h, "mem=128G",
-                           ONE_GPU_MACHINE "-m 1G,maxmem=160G "
-                           GPU_DEVICE);
-    /* The whole memory is one IOMMU mapping, whatever its size. */
-    g_assert_cmpuint(host_stat(&h, GPU_HOST ".coherent_dma_maps"), ==, 1);
-    g_assert_cmpuint(host_stat(&h, GPU_HOST ".live_coherent_mmaps"), ==, 1);
+    qts = host_qtest_start(&h, "mem=2G",
+                           ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE);
+    data = query_coherent_mem(qts);
+    base = qdict_get_uint(data, "memaddr");
+    size = qdict_get_uint(data, "size");
+    qobject_unref(data);
+    for (i = 0; i < 2; i++) {
+        g_assert_cmpuint(host_stat(&h, GPU_HOST ".live_coherent_dma_maps"),
+                         ==, 1);
+        g_assert_cmphex(host_stat(&h, GPU_HOST ".coherent_dma_iova"), ==,
+                        base);
+        g_assert_cmphex(host_stat(&h, GPU_HOST ".live_coherent_dma_bytes"),
+                        ==, size);
+        qtest_system_reset(qts);
+    }
     qtest_quit(qts);
     host_cleanup(&h);
 }
@@ -228,6 +245,7 @@ static void test_upstream_bar(const void *opaque)
     g_assert_cmphex(qtest_readq(qts, base), ==, v);
     close(fd);
     g_assert_cmpuint(host_stat(&h, GPU_HOST ".coherent_dma_maps"), ==, 1);
+    g_assert_cmphex(host_stat(&h, GPU_HOST ".coherent_dma_iova"), ==, base);
     qtest_quit(qts);
     host_cleanup(&h);
 }
@@ -462,24 +480,39 @@ static void test_dt_boot_refuses_driver_managed(void)
 }
 
 /*
- * NVIDIA's driver matches Generic Initiators only for a GPU at devfn 0.
- * The device after the GPU stops QEMU once the GPU has realized.
+ * NVIDIA's driver matches Generic Initiators only for a GPU at devfn 0:
+ * anywhere else QEMU warns, and the GPU still works.
  */
 static void test_warn_devfn_not_zero(void)
 {
+    const char *warning = "qemu-system-aarch64: " GPU_DEVICE ",addr=02.0: "
+        "warning: vfio-pci-nvgrace " GPU_HOST " at 02.0: "
+        "NVIDIA's guest driver reads the Generic Initiator entries only for "
+        "a GPU at device 0 function 0 (behind a pcie-root-port); here it "
+        "falls back to _DSD nvidia,gpu-mem-pxm-start/count\n";
     g_autofree char *err = NULL;
     EmulatedHost h;
+    QTestState *qts;
 
     host_init(&h);
-    err = host_qemu_fails(&h, "mem=1G",
-                          ONE_GPU_MACHINE "-m 1G,maxmem=4G "
-                          GPU_DEVICE ",addr=02.0 -device no-such-device");
-    g_assert_nonnull(strstr(err, "warning: vfio-pci-nvgrace " GPU_HOST
-                            " at 02.0: NVIDIA's guest driver reads the "
-                            "Generic Initiator entries only for a GPU at "
-                            "device 0 function 0 (behind a "
-                            "pcie-root-port); here it falls back to _DSD "
-                            "nvidia,gpu-mem-pxm-start/count\n"));
+    qts = host_qtest_start_logged(&h, "mem=1G",
+                                  ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+                                  GPU_DEVICE ",addr=02.0");
+    qobject_unref(query_coherent_mem(qts));
+    qtest_quit(qts);
+    err = host_qemu_stderr(&h);
+    g_assert_cmpstr(err, ==, warning);
+    g_free(err);
+
+    /* At devfn 0 behind a root port there is nothing to warn about. */
+    qts = host_qtest_start_logged(&h, "mem=1G",
+                                  ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+                                  "-device pcie-root-port,id=rp0,chassis=1 "
+                                  GPU_DEVICE ",bus=rp0");
+    qobject_unref(query_coherent_mem(qts));
+    qtest_quit(qts);
+    err = host_qemu_stderr(&h);
+    g_assert_cmpstr(err, ==, "");
     host_cleanup(&h);
 }
 
@@ -521,26 +554,50 @@ static void test_blackwell_sizes_placed_on_blocks(void)
     host_cleanup(&h);
 }
 
-static void test_no_hotplug(void)
+/*
+ * The GPU memory is guest RAM from the first instruction on, so the device
+ * can be neither added nor removed at run time.  Behind a pcie-root-port
+ * the bus would allow both: only the device itself refuses.
+ */
+static void test_not_hot_pluggable(void)
 {
+    const uint64_t pattern = 0x686f74706c756700ULL;
     EmulatedHost h;
     QTestState *qts;
-    QDict *resp;
+    QDict *resp, *data;
+    uint64_t base;
 
     host_init(&h);
     qts = host_qtest_start(&h, "mem=1G",
-                           ONE_GPU_MACHINE "-m 1G,maxmem=4G");
+                           ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+                           "-device pcie-root-port,id=rp0,chassis=1 "
+                           "-device pcie-root-port,id=rp1,chassis=2 "
+                           GPU_DEVICE ",id=gpu0,bus=rp0");
+    data = query_coherent_mem(qts);
+    base = qdict_get_uint(data, "memaddr");
+    qobject_unref(data);
+    qtest_writeq(qts, base, pattern);
+
     resp = qtest_qmp(qts, "{ 'execute': 'device_add', 'arguments': {"
-                     " 'driver': 'vfio-pci-nvgrace',"
-                     " 'host': '" GPU_HOST "', 'node': 1 } }");
-    g_assert(qdict_haskey(resp, "error"));
-    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(resp, "error"),
-                                          "desc"),
-                            "does not support hotplugging"));
+                     " 'driver': 'vfio-pci-nvgrace', 'bus': 'rp1',"
+                     " 'host': '" GPU2_HOST "', 'node': 9 } }");
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(resp, "error"), "desc"),
+                    ==, "Device 'vfio-pci-nvgrace' does not support "
+                    "hotplugging");
     qobject_unref(resp);
-    /* Nothing of the device was left behind on the host. */
-    g_assert_cmpuint(host_stat(&h, GPU_HOST ".device_open"), ==, 0);
-    g_assert_cmpuint(host_stat(&h, "live_files"), ==, 0);
+
+    resp = qtest_qmp(qts, "{ 'execute': 'device_del', 'arguments': {"
+                     " 'id': 'gpu0' } }");
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(resp, "error"), "desc"),
+                    ==, "Device 'vfio-pci-nvgrace' does not support "
+                    "hotplugging");
+    qobject_unref(resp);
+
+    /* The memory is still there, with what the guest wrote. */
+    data = query_coherent_mem(qts);
+    g_assert_cmphex(qdict_get_uint(data, "memaddr"), ==, base);
+    qobject_unref(data);
+    g_assert_cmphex(qtest_readq(qts, base), ==, pattern);
     qtest_quit(qts);
     host_cleanup(&h);
 }
@@ -558,7 +615,8 @@ int main(int argc, char **argv)
 
     qtest_add_func("/vfio-nvgrace/realize-and-report", test_realize_and_report);
     qtest_add_func("/vfio-nvgrace/data-reaches-host", test_data_reaches_host);
-    qtest_add_func("/vfio-nvgrace/one-dma-mapping", test_one_dma_mapping);
+    qtest_add_func("/vfio-nvgrace/dma-mapped-at-guest-address",
+                   test_dma_mapped_at_guest_address);
     qtest_add_func("/vfio-nvgrace/memaddr", test_memaddr);
     qtest_add_data_func("/vfio-nvgrace/upstream-bar/gh200", "gh200",
                         test_upstream_bar);
@@ -566,7 +624,8 @@ int main(int argc, char **argv)
                         test_upstream_bar);
     qtest_add_func("/vfio-nvgrace/blackwell-sizes-placed-on-blocks",
                    test_blackwell_sizes_placed_on_blocks);
-    qtest_add_func("/vfio-nvgrace/no-hotplug", test_no_hotplug);
+    qtest_add_func("/vfio-nvgrace/not-hot-pluggable",
+                   test_not_hot_pluggable);
     qtest_add_func("/vfio-nvgrace/warn-devfn-not-zero",
                    test_warn_devfn_not_zero);
     qtest_add_func("/vfio-nvgrace/refuse/driver-managed-dt-boot",
