@@ -9,8 +9,9 @@ set -eu
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=${NVGRACE_BUILD:-$repo/build}
 
-echo "== building QEMU and the emulated host (first run: about 10 minutes)"
-"$repo/scripts/build-all.sh" "$build" qemu-system-aarch64 nvgrace-host
+echo "== building the emulated host and QEMU (first run: about 8 minutes)"
+"$repo/scripts/build-all.sh" "$build" nvgrace-host
+"$repo/scripts/build-qemu.sh" "$build" emulator
 echo "== making the arm64 guest (first run: downloads Debian's kernel)"
 "$repo/guest/build-guest.sh" "$build"
 echo
