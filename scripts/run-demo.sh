@@ -9,7 +9,7 @@ set -eu
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=${NVGRACE_BUILD:-$repo/build}
 
-echo "== building the emulated host and QEMU (first run: about 8 minutes)"
+echo "== building the emulated host and QEMU (first run: about 9 minutes on 2 cores)"
 "$repo/scripts/build-all.sh" "$build" nvgrace-host
 "$repo/scripts/build-qemu.sh" "$build" emulator
 echo "== making the arm64 guest (first run: downloads Debian's kernel)"

@@ -30,6 +30,7 @@
 #include "qapi/qapi-types-machine.h"
 #include "qapi/visitor.h"
 #include "qemu/error-report.h"
+#include "qemu/host-utils.h"
 #include "qemu/range.h"
 #include "qemu/units.h"
 #include "system/kvm.h"
@@ -40,20 +41,20 @@
 #include "vfio-region.h"
 #include "trace.h"
 
-/* Only virt describes the memory to the guest (SRAT, DSDT, device tree). */
-#define NVGRACE_MACHINE_TYPE MACHINE_TYPE_NAME("virt")
-
 #define NVGRACE_NODE_UNSET UINT32_MAX
 
-/* Guest physical and host virtual alignment of the memory, at most 1 GiB. */
+/*
+ * Where the memory starts, in the host's address space and the guest's: on
+ * its size rounded up to a power of two, at most 1 GiB, so that both map it
+ * with huge pages.  Rounded up, not down: a Blackwell size is no power of
+ * two, and the largest one dividing it can be 64 KiB, below the PMD size of
+ * a 64 KiB-page host.
+ */
 #define NVGRACE_MAX_ALIGN (1 * GiB)
 
 /*
- * Where the memory may start in guest physical space: at least on the
- * largest memory block of an arm64 guest (512 MiB, with 64 KiB pages).  The
- * guest's driver adds the memory by whole blocks, and the size of a
- * Blackwell GPU's memory, which sets the alignment above, need not be a
- * multiple of one.
+ * In the guest also at least on the largest memory block of an arm64 guest
+ * (512 MiB, with 64 KiB pages): its driver adds the memory by whole blocks.
  */
 #define NVGRACE_PLACEMENT_ALIGN (512 * MiB)
 
@@ -87,17 +88,29 @@ struct VFIOPCINvgraceClass {
     void (*parent_exit)(PCIDevice *pdev);
 };
 
+/* The machine must describe the memory to the guest: SRAT, _DSD, DT. */
 static bool vfio_pci_nvgrace_check_machine(Error **errp)
 {
-    Object *machine = qdev_get_machine();
+    MachineClass *mc = MACHINE_GET_CLASS(qdev_get_machine());
 
-    if (!object_dynamic_cast(machine, NVGRACE_MACHINE_TYPE)) {
-        error_setg(errp, "%s needs the 'virt' machine, which describes the "
-                   "GPU memory to the guest; this machine is '%s'",
-                   TYPE_VFIO_PCI_NVGRACE, MACHINE_GET_CLASS(machine)->name);
+    if (!mc->vfio_coherent_mem_supported) {
+        error_setg(errp, "%s needs a machine that describes the GPU memory "
+                   "to the guest; machine '%s' does not",
+                   TYPE_VFIO_PCI_NVGRACE, mc->name);
+        error_append_hint(errp, "Arm's 'virt' machine does.\n");
         return false;
     }
     return true;
+}
+
+static uint64_t vfio_pci_nvgrace_align(const VFIOPCINvgrace *nv)
+{
+    return MIN(pow2ceil(nv->coherent_size), NVGRACE_MAX_ALIGN);
+}
+
+static uint64_t vfio_pci_nvgrace_placement_align(const VFIOPCINvgrace *nv)
+{
+    return MAX(vfio_pci_nvgrace_align(nv), NVGRACE_PLACEMENT_ALIGN);
 }
 
 static int vfio_pci_nvgrace_find_node_owner(Object *obj, void *opaque)
@@ -407,7 +420,9 @@ static bool vfio_pci_nvgrace_map_coherent_mem(VFIOPCINvgrace *nv,
     prot |= nv->coherent_flags & VFIO_REGION_INFO_FLAG_WRITE ? PROT_WRITE : 0;
     nv->coherent_map = vfio_region_mmap_aligned(vbasedev, nv->coherent_index,
                                                 nv->coherent_offset,
-                                                nv->coherent_size, prot);
+                                                nv->coherent_size,
+                                                vfio_pci_nvgrace_align(nv),
+                                                prot);
     if (nv->coherent_map == MAP_FAILED) {
         nv->coherent_map = NULL;
         error_setg_errno(errp, errno, "cannot mmap coherent-memory region %u "
@@ -426,6 +441,7 @@ static bool vfio_pci_nvgrace_map_coherent_mem(VFIOPCINvgrace *nv,
                                nv->coherent_size, nv->coherent_map);
     /* A RAMBlock name unique to this device ("info ramblock"). */
     vmstate_register_ram(&nv->coherent_mem, DEVICE(nv));
+    /* What memory-device requires: a power of two that divides the size. */
     nv->coherent_mem.align = MIN(1ULL << ctz64(nv->coherent_size),
                                  NVGRACE_MAX_ALIGN);
     return true;
@@ -501,7 +517,7 @@ static bool vfio_pci_nvgrace_plug(VFIOPCINvgrace *nv, Error **errp)
     total = memory_region_size(&ms->device_memory->mr);
     need = ms->device_memory->used_region_size +
            ROUND_UP(nv->coherent_size,
-                    MAX(nv->coherent_mem.align, NVGRACE_PLACEMENT_ALIGN));
+                    vfio_pci_nvgrace_placement_align(nv));
     if (need > total) {
         error_setg(errp, "0x%" PRIx64 " bytes of coherent memory do not fit "
                    "in the machine's device memory (0x%" PRIx64 " of 0x%"
@@ -546,7 +562,11 @@ static void vfio_pci_nvgrace_cleanup(VFIOPCINvgrace *nv)
     vfio_pci_nvgrace_unmap_coherent_mem(nv);
 }
 
-/* For the HMAT, which then lists the nodes as initiators and a target. */
+/*
+ * For the HMAT, which then lists the nodes as initiators and a target.
+ * -numa hmat-lb is checked before devices exist, so it can name a GPU node
+ * as its initiator only when acpi-generic-initiator objects declare it.
+ */
 static void vfio_pci_nvgrace_claim_nodes(VFIOPCINvgrace *nv)
 {
     NumaState *numa = MACHINE(qdev_get_machine())->numa_state;
@@ -697,7 +717,7 @@ static uint64_t vfio_pci_nvgrace_md_get_plugged_size(
 static uint64_t vfio_pci_nvgrace_md_get_min_alignment(
     const MemoryDeviceState *md)
 {
-    return NVGRACE_PLACEMENT_ALIGN;
+    return vfio_pci_nvgrace_placement_align(VFIO_PCI_NVGRACE(md));
 }
 
 static void vfio_pci_nvgrace_md_fill_device_info(const MemoryDeviceState *md,

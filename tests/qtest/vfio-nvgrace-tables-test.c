@@ -257,9 +257,10 @@ static void srat_decode(GByteArray *table, Srat *srat)
             g_assert_cmpuint(ldl_le_p(e + 24), ==, 1);  /* enabled */
             g_assert_cmpint(srat->n_gi, <, MAX_ENTRIES);
             /*
-             * Segment, bus, devfn: the bytes NVIDIA's driver matches
-             * (nv_init_coherent_link_info() in kernel-open/nvidia/nv-pci.c
-             * reads the bus from byte 2), not merely QEMU's own layout.
+             * ACPI 6.3 Table 5-80, Device Handle - PCI: the segment in
+             * bytes 0-1, the bus in bits 7:0 of byte 2, the device in bits
+             * 7:3 and the function in bits 2:0 of byte 3.  NVIDIA's driver
+             * reads the bus from byte 2 too (nv_init_coherent_link_info()).
              */
             srat->gi[srat->n_gi++] = (SratInitiator) {
                 .node = ldl_le_p(e + 4),

@@ -322,9 +322,9 @@ static const BadConfig bad_configs[] = {
         "not-virt", "mem=1G",
         "-machine sbsa-ref -nodefaults -global bochs-display.romfile= "
         "-m 1G,maxmem=4G " GPU_DEVICE,
-        "vfio " GPU_HOST ": vfio-pci-nvgrace needs the 'virt' machine, "
-        "which describes the GPU memory to the guest; this machine is "
-        "'sbsa-ref'"
+        "vfio " GPU_HOST ": vfio-pci-nvgrace needs a machine that describes "
+        "the GPU memory to the guest; machine 'sbsa-ref' does not",
+        "Arm's 'virt' machine does."
     }, {
         "node-unset", "mem=1G",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G -device vfio-pci-nvgrace,host="
@@ -517,9 +517,11 @@ static void test_warn_devfn_not_zero(void)
 }
 
 /*
- * Two Blackwell GPUs whose sizes are not multiples of a memory block: the
- * second still starts on a 512 MiB boundary, where a guest's driver can
- * add it whatever the guest's page size.
+ * Two Blackwell GPUs of 1410 MiB, not a multiple of a memory block: each
+ * starts on a 1 GiB boundary (its size rounded up to a power of two, and
+ * capped), where a guest's driver can add it whatever the guest's page size
+ * and both the host and the guest can map it with huge pages.  Rounded to
+ * 512 MiB only, the second would start at 3.5 GiB.
  */
 static void test_blackwell_sizes_placed_on_blocks(void)
 {
@@ -532,8 +534,8 @@ static void test_blackwell_sizes_placed_on_blocks(void)
 
     host_init(&h);
     qts = host_qtest_start(&h,
-                           "abi=bar,model=gb200,mem=1666M;host=" GPU2_HOST
-                           ",abi=bar,model=gb200,mem=1666M",
+                           "abi=bar,model=gb200,mem=1410M;host=" GPU2_HOST
+                           ",abi=bar,model=gb200,mem=1410M",
                            TWO_GPU_MACHINE "-m 1G,maxmem=8G " GPU_DEVICE
                            " -device vfio-pci-nvgrace,host=" GPU2_HOST
                            ",node=9");
@@ -541,11 +543,11 @@ static void test_blackwell_sizes_placed_on_blocks(void)
     QLIST_FOREACH_ENTRY(qdict_get_qlist(resp, "return"), e) {
         QDict *data = qdict_get_qdict(qobject_to(QDict, e->value), "data");
 
-        g_assert_cmpuint(qdict_get_uint(data, "size"), ==, 1666 * MiB);
+        g_assert_cmpuint(qdict_get_uint(data, "size"), ==, 1410 * MiB);
         base = qdict_get_uint(data, "memaddr");
-        g_assert_cmphex(base % (512 * MiB), ==, 0);
+        g_assert_cmphex(base % (1 * GiB), ==, 0);
         g_assert_cmphex(base, >=, end);
-        end = base + 1666 * MiB;
+        end = base + 1410 * MiB;
         n++;
     }
     g_assert_cmpint(n, ==, 2);
