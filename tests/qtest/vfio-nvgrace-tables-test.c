@@ -857,6 +857,76 @@ static void test_two_gpus(void)
     host_cleanup(&h);
 }
 
+/* ---- HMAT ---- */
+
+#define HMAT_ACCESS_LATENCY 0       /* in picoseconds */
+#define HMAT_ACCESS_BANDWIDTH 3     /* in MB/s */
+
+/* Each structure of the HMAT, bounds checked; NULL after the last. */
+static const uint8_t *hmat_next(GByteArray *hmat, uint32_t *off)
+{
+    const uint8_t *s = hmat->data + *off;
+
+    if (*off >= hmat->len) {
+        return NULL;
+    }
+    /* Type, reserved, length: a structure is never shorter. */
+    g_assert_cmpuint(*off + 8, <=, hmat->len);
+    g_assert_cmpuint(ldl_le_p(s + 4), >=, 8);
+    g_assert_cmpuint(*off + ldl_le_p(s + 4), <=, hmat->len);
+    *off += ldl_le_p(s + 4);
+    return s;
+}
+
+/* A Memory Proximity Domain Attributes structure for @initiator, @target. */
+static bool hmat_has_mpda(GByteArray *hmat, uint32_t initiator,
+                          uint32_t target)
+{
+    const uint8_t *s;
+    uint32_t off = 40;
+
+    while ((s = hmat_next(hmat, &off))) {
+        /* Flags: the initiator field is valid. */
+        if (lduw_le_p(s) == 0 && (lduw_le_p(s + 8) & 1) &&
+            ldl_le_p(s + 12) == initiator && ldl_le_p(s + 16) == target) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The value of a System Locality Latency and Bandwidth Information entry
+ * of the memory hierarchy, in its base unit; 0 when there is none.
+ */
+static uint64_t hmat_lb_value(GByteArray *hmat, uint8_t data_type,
+                              uint32_t initiator, uint32_t target)
+{
+    const uint8_t *s;
+    uint32_t off = 40, n_init, n_target, i, t;
+
+    while ((s = hmat_next(hmat, &off))) {
+        if (lduw_le_p(s) != 1 || (s[8] & 0xf) != 0 || s[9] != data_type) {
+            continue;
+        }
+        n_init = ldl_le_p(s + 12);
+        n_target = ldl_le_p(s + 16);
+        g_assert_cmpuint(32 + 4 * (n_init + n_target) +
+                         2 * n_init * n_target, <=, ldl_le_p(s + 4));
+        for (i = 0; i < n_init; i++) {
+            for (t = 0; t < n_target; t++) {
+                if (ldl_le_p(s + 32 + 4 * i) == initiator &&
+                    ldl_le_p(s + 32 + 4 * n_init + 4 * t) == target) {
+                    return ldq_le_p(s + 24) *
+                           lduw_le_p(s + 32 + 4 * (n_init + n_target) +
+                                     2 * (i * n_target + t));
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 /*
  * -numa dist reaches the GPU nodes in SLIT and the device tree's
  * distance-map, and -numa hmat-lb gives the GPU's memory node a latency
@@ -880,8 +950,7 @@ static void test_distances_and_hmat(void)
     AcpiTables t;
     EmulatedHost h;
     QTestState *qts;
-    uint32_t off, a, b, i;
-    bool mpda_gpu = false, latency = false, bandwidth = false;
+    uint32_t a, b, i;
     int node, len;
 
     for (a = 1; a < 3; a++) {
@@ -926,46 +995,11 @@ static void test_distances_and_hmat(void)
      */
     hmat = acpi_table(&t, "HMAT");
     g_assert_nonnull(hmat);
-    for (off = 40; off < hmat->len; off += ldl_le_p(hmat->data + off + 4)) {
-        const uint8_t *s = hmat->data + off;
-        uint32_t n_init, n_target, entry, target_index = UINT32_MAX;
-        uint64_t unit;
-
-        /* Type, reserved, length: a structure is never shorter. */
-        g_assert_cmpuint(off + 8, <=, hmat->len);
-        g_assert_cmpuint(ldl_le_p(s + 4), >=, 8);
-        g_assert_cmpuint(off + ldl_le_p(s + 4), <=, hmat->len);
-        if (lduw_le_p(s) == 0) {
-            /* Flags: initiator valid; initiator node 0; memory node 1 */
-            mpda_gpu |= (lduw_le_p(s + 8) & 1) && ldl_le_p(s + 12) == 0 &&
-                        ldl_le_p(s + 16) == 1;
-            continue;
-        }
-        g_assert_cmpuint(lduw_le_p(s), ==, 1);
-        n_init = ldl_le_p(s + 12);
-        n_target = ldl_le_p(s + 16);
-        unit = ldq_le_p(s + 24);
-        g_assert_cmpuint(n_init, >=, 1);
-        g_assert_cmpuint(ldl_le_p(s + 32), ==, 0);  /* initiator 0 first */
-        for (i = 0; i < n_target; i++) {
-            if (ldl_le_p(s + 32 + 4 * n_init + 4 * i) == 1) {
-                target_index = i;
-            }
-        }
-        g_assert_cmpuint(target_index, <, n_target);
-        entry = lduw_le_p(s + 32 + 4 * n_init + 4 * n_target +
-                          2 * target_index);
-        if (s[9] == 0) {            /* access latency, in picoseconds */
-            g_assert_cmpuint(entry * unit, ==, GPU_LATENCY_NS * 1000);
-            latency = true;
-        } else if (s[9] == 3) {     /* access bandwidth, in MB/s */
-            g_assert_cmpuint(entry * unit, ==, GPU_BANDWIDTH_MB);
-            bandwidth = true;
-        }
-    }
-    g_assert_true(mpda_gpu);
-    g_assert_true(latency);
-    g_assert_true(bandwidth);
+    g_assert_true(hmat_has_mpda(hmat, 0, 1));
+    g_assert_cmpuint(hmat_lb_value(hmat, HMAT_ACCESS_LATENCY, 0, 1), ==,
+                     GPU_LATENCY_NS * 1000);
+    g_assert_cmpuint(hmat_lb_value(hmat, HMAT_ACCESS_BANDWIDTH, 0, 1), ==,
+                     GPU_BANDWIDTH_MB);
 
     acpi_table_check_expected(slit, "nvgrace-hmat");
     acpi_table_check_expected(hmat, "nvgrace-hmat");
@@ -985,6 +1019,52 @@ static void test_distances_and_hmat(void)
     g_assert_cmpint(len / 12, ==, 9);
 
     qtest_quit(qts);
+    host_cleanup(&h);
+}
+
+/*
+ * A GPU node as the initiator of -numa hmat-lb.  QEMU checks hmat-lb
+ * before it creates devices: acpi-generic-initiator objects, created
+ * before that, make the GPU's nodes initiators in time, and the GPU's
+ * nodes come from them; with node=, the device claims its nodes only when
+ * it realizes, and hmat-lb is refused.
+ */
+#define HMAT_GPU_MACHINE \
+    "-machine virt,hmat=on -nodefaults -smp 2 " \
+    "-object memory-backend-ram,id=ram0,size=1G " \
+    "-numa node,nodeid=0,cpus=0-1,memdev=ram0,initiator=0 " \
+    "-numa node,nodeid=1,initiator=0 -numa node,nodeid=2,initiator=0 " \
+    "-numa hmat-lb,initiator=0,target=0,hierarchy=memory," \
+    "data-type=access-latency,latency=10 " \
+    "-numa hmat-lb,initiator=1,target=1,hierarchy=memory," \
+    "data-type=access-latency,latency=30 " \
+    "-m 1G,maxmem=4G "
+
+static void test_hmat_gpu_initiator(void)
+{
+    g_autofree char *err = NULL;
+    GByteArray *hmat;
+    AcpiTables t;
+    EmulatedHost h;
+    QTestState *qts;
+
+    host_init(&h);
+    qts = host_qtest_start(&h, "mem=1G", HMAT_GPU_MACHINE
+        "-object acpi-generic-initiator,id=gi1,pci-dev=gpu0,node=1 "
+        "-object acpi-generic-initiator,id=gi2,pci-dev=gpu0,node=2 "
+        "-device vfio-pci-nvgrace,host=" GPU_HOST ",id=gpu0");
+    t = acpi_tables_read(qts);
+    hmat = acpi_table(&t, "HMAT");
+    g_assert_nonnull(hmat);
+    g_assert_cmpuint(hmat_lb_value(hmat, HMAT_ACCESS_LATENCY, 1, 1), ==,
+                     30 * 1000);
+    acpi_tables_free(&t);
+    qtest_quit(qts);
+
+    err = host_qemu_fails(&h, "mem=1G",
+                          HMAT_GPU_MACHINE GPU_DEVICE ",node-count=2");
+    g_assert_nonnull(strstr(err, "Invalid initiator=1, it isn't an "
+                            "initiator proximity domain"));
     host_cleanup(&h);
 }
 
@@ -1009,6 +1089,8 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-nvgrace/tables/two-gpus", test_two_gpus);
     qtest_add_func("/vfio-nvgrace/tables/distances-and-hmat",
                    test_distances_and_hmat);
+    qtest_add_func("/vfio-nvgrace/tables/hmat-gpu-initiator",
+                   test_hmat_gpu_initiator);
 
     return g_test_run();
 }
