@@ -12,11 +12,13 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -228,9 +230,12 @@ static int gpu_init_upstream_bars(struct emu_gpu *gpu, char *err,
 /*
  * A reset retrains the GPU: BAR0 reads not ready for train_ms, and
  * nvgrace-gpu's first access to the memory after the reset polls it
- * (nvgrace_gpu_wait_device_ready_legacy(), up to 30 s).  One thread ends
- * the trainings; resets come with the interposer's lock held, so they
- * neither create threads nor make interposed calls.
+ * (nvgrace_gpu_wait_device_ready_legacy(), up to 30 s).  The model zaps
+ * the user's mappings of the memory at the reset (PROT_NONE) and holds a
+ * touch in its SIGSEGV handler until the training ends, as the kernel's
+ * fault handler holds it.  One thread ends the trainings; resets come
+ * with the interposer's lock held, so they neither create threads nor
+ * make interposed calls.
  */
 static pthread_mutex_t training_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t training_cond;
@@ -255,6 +260,74 @@ static int gpu_set_ready(struct emu_gpu *gpu, bool ready)
     return 0;
 }
 
+bool emu_gpu_training(const struct emu_gpu *gpu)
+{
+    return __atomic_load_n(&gpu->trained_at, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* mprotect() every live mapping of the GPU memory (not interposed). */
+static void gpu_protect_memory(struct emu_gpu *gpu, bool zap)
+{
+    unsigned i;
+
+    for (i = 0; i < EMU_MAX_MMAPS; i++) {
+        struct emu_mmap *m = &gpu->coherent_mmaps[i];
+
+        if (m->len) {
+            syscall(SYS_mprotect, m->addr, m->len,
+                    zap ? PROT_NONE : m->prot);
+        }
+    }
+}
+
+static struct sigaction gpu_prev_segv;
+
+/*
+ * A touch of a zapped mapping: wait for the training to end, then retry
+ * it.  Any other fault goes where it would have gone without the model.
+ */
+static void gpu_segv(int sig, siginfo_t *info, void *ctx)
+{
+    static __thread uintptr_t last_retry;
+    uintptr_t addr = (uintptr_t)info->si_addr;
+    unsigned g, i;
+
+    for (g = 0; info->si_code == SEGV_ACCERR && g < emu.nr_gpus; g++) {
+        struct emu_gpu *gpu = &emu.gpus[g];
+
+        for (i = 0; i < EMU_MAX_MMAPS; i++) {
+            struct emu_mmap *m = &gpu->coherent_mmaps[i];
+            uintptr_t a = (uintptr_t)m->addr;
+
+            if (!m->len || addr < a || addr - a >= m->len) {
+                continue;
+            }
+            if (!emu_gpu_training(gpu) && last_retry == addr) {
+                break;      /* not a training: the same fault again */
+            }
+            while (emu_gpu_training(gpu)) {
+                struct timespec ms = { 0, 1000000 };
+
+                nanosleep(&ms, NULL);
+            }
+            /* Map it, as the kernel's fault handler would. */
+            syscall(SYS_mprotect, m->addr, m->len, m->prot);
+            last_retry = addr;
+            return;
+        }
+    }
+    last_retry = 0;
+    if (gpu_prev_segv.sa_flags & SA_SIGINFO) {
+        gpu_prev_segv.sa_sigaction(sig, info, ctx);
+    } else if (gpu_prev_segv.sa_handler != SIG_DFL &&
+               gpu_prev_segv.sa_handler != SIG_IGN) {
+        gpu_prev_segv.sa_handler(sig);
+    } else {
+        /* Returning faults again, now with the default action. */
+        signal(SIGSEGV, SIG_DFL);
+    }
+}
+
 static void *gpu_trainer(void *unused)
 {
     pthread_mutex_lock(&training_lock);
@@ -268,7 +341,8 @@ static void *gpu_trainer(void *unused)
 
             if (gpu->trained_at && gpu->trained_at <= now) {
                 gpu_set_ready(gpu, true);
-                gpu->trained_at = 0;
+                gpu_protect_memory(gpu, false);
+                __atomic_store_n(&gpu->trained_at, 0, __ATOMIC_RELEASE);
             } else if (gpu->trained_at && gpu->trained_at < next) {
                 next = gpu->trained_at;
             }
@@ -287,9 +361,20 @@ static void *gpu_trainer(void *unused)
 /* At set-up, if a GPU trains. */
 static int gpu_start_trainer(char *err, size_t errlen)
 {
+    struct sigaction sa = {
+        .sa_sigaction = gpu_segv,
+        .sa_flags = SA_SIGINFO | SA_NODEFER,
+    };
     pthread_condattr_t attr;
     pthread_t thread;
     int ret;
+
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGSEGV, &sa, &gpu_prev_segv) < 0) {
+        snprintf(err, errlen, "train=: cannot handle SIGSEGV: %s",
+                 strerror(errno));
+        return -1;
+    }
 
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -312,7 +397,9 @@ static void gpu_start_training(struct emu_gpu *gpu)
     }
     pthread_mutex_lock(&training_lock);
     gpu_set_ready(gpu, false);
-    gpu->trained_at = now_ns() + gpu->train_ms * 1000000ULL;
+    __atomic_store_n(&gpu->trained_at,
+                     now_ns() + gpu->train_ms * 1000000ULL, __ATOMIC_RELEASE);
+    gpu_protect_memory(gpu, true);
     pthread_cond_signal(&training_cond);
     pthread_mutex_unlock(&training_lock);
 }

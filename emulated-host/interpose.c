@@ -391,10 +391,16 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
     return ret;
 }
 
-/* usemem at @roff, or while decode is off an empty file (SIGBUS). */
+/*
+ * usemem at @roff, or while decode is off an empty file (SIGBUS); while the
+ * GPU retrains, inaccessible until a touch has waited for it (gpu.c).
+ */
 static void *map_memory(struct emu_gpu *gpu, void *addr, size_t len, int prot,
                         int flags, off_t roff)
 {
+    if (emu_gpu_training(gpu)) {
+        prot = PROT_NONE;
+    }
     if (emu_gpu_usemem_gated(gpu)) {
         return real_mmap(addr, len, prot, flags, gpu->decode_off_fd, 0);
     }

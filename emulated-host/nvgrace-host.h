@@ -186,6 +186,8 @@ uint64_t emu_region_backing_offset(const struct emu_gpu *gpu, unsigned index);
 unsigned emu_num_regions(const struct emu_gpu *gpu);
 unsigned emu_memory_region(const struct emu_gpu *gpu);
 bool emu_gpu_usemem_gated(const struct emu_gpu *gpu);
+/* Retraining after a reset: a touch of the memory waits (train=). */
+bool emu_gpu_training(const struct emu_gpu *gpu);
 int emu_config_read(struct emu_gpu *gpu, void *buf, size_t len, uint64_t off);
 int emu_config_write(struct emu_gpu *gpu, const void *buf, size_t len,
                      uint64_t off);

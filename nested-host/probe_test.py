@@ -87,10 +87,6 @@ GAPS = {
     ("type1", "touch-low-power"): NO_LOW_POWER,
     ("type1", "touch-after-low-power"): NO_LOW_POWER,
 }
-# The model retrains the GPU after a reset (BAR0 reads not ready, which a
-# real kernel above it waits for), but does not hold its own user's touch.
-NO_TRAINING_WAIT = ("emulated host: zap usemem at a reset and hold the first "
-                    "touch until BAR0 reads ready (userfaultfd)")
 GAPS.update({("iommufd", probe): NO_IOMMUFD
              for (mode, probe) in LINUX_7_3 if mode == "iommufd"})
 
@@ -182,22 +178,21 @@ def waits(text):
 def add_wait_tests(cls, real_sections, emulated_sections):
     """The first touch after a reset waits for the retrained GPU: in L1 on
     each of @real_sections, and on the emulated host on each of
-    @emulated_sections (an expected failure: NO_TRAINING_WAIT)."""
-    def check(self, waits, sections, fix=None):
+    @emulated_sections."""
+    def check(self, waits, sections):
         for section in sections:
             for probe in WAITS:
                 with self.subTest(section=section, probe=probe):
                     self.assertGreaterEqual(waits.get((section, probe), 0),
-                                            nested.TRAINING_WAIT, fix)
+                                            nested.TRAINING_WAIT)
 
     def test_real(self):
         """L1's nvgrace-gpu held the touch until BAR0 read ready."""
         check(self, self.real_waits, real_sections)
 
-    @unittest.expectedFailure
     def test_emulated(self):
         """The model holds the touch as L1 did."""
-        check(self, self.emulated_waits, emulated_sections, NO_TRAINING_WAIT)
+        check(self, self.emulated_waits, emulated_sections)
 
     cls.test_real_kernel_waits_for_the_retrained_gpu = test_real
     cls.test_emulated_waits_for_the_retrained_gpu = test_emulated

@@ -240,6 +240,27 @@ static void case_bar0_training(void)
     CHECK(pread(d, &c2c, 1, REGION(0) + 0x1498) == 1 && c2c == 0xff);
 }
 
+/*
+ * A touch of the memory after a reset waits for the retrained GPU, as
+ * nvgrace-gpu's fault handler does: BAR0 reads ready once it returns, and
+ * the memory holds what it held.
+ */
+static void case_training_holds_touch(void)
+{
+    volatile uint64_t *p;
+    uint8_t c2c;
+    int c, g, d = open_device(&c, &g, GPU0, 100);
+
+    p = mmap(NULL, GIB, PROT_READ | PROT_WRITE, MAP_SHARED, d, REGION(9));
+    CHECK(p != MAP_FAILED);
+    p[1] = 0x747261696e000001ULL;
+    CHECK(ioctl(d, VFIO_DEVICE_RESET) == 0);
+    CHECK(pread(d, &c2c, 1, REGION(0) + 0x1498) == 1 && c2c == 0);
+    CHECK(p[1] == 0x747261696e000001ULL);
+    CHECK(pread(d, &c2c, 1, REGION(0) + 0x1498) == 1 && c2c == 0xff);
+    CHECK(munmap((void *)p, GIB) == 0);
+}
+
 static sigjmp_buf bus_error;
 
 static void on_sigbus(int sig)
@@ -609,6 +630,8 @@ static const struct test_case cases[] = {
     { "config-space", case_config_space, "host=" GPU0 },
     { "bar0-ready", case_bar0_ready, "host=" GPU0 },
     { "bar0-training", case_bar0_training, "host=" GPU0 ",train=300" },
+    { "training-holds-touch", case_training_holds_touch,
+      "host=" GPU0 ",mem=1G,train=300" },
     { "usemem-decode-gating", case_usemem_decode_gating,
       "host=" GPU0 ",abi=bar,mem=3G" },
     { "coherent-mmap", case_coherent_mmap,
