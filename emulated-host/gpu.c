@@ -363,7 +363,7 @@ static int gpu_start_trainer(char *err, size_t errlen)
 {
     struct sigaction sa = {
         .sa_sigaction = gpu_segv,
-        .sa_flags = SA_SIGINFO | SA_NODEFER,
+        .sa_flags = SA_SIGINFO,
     };
     pthread_condattr_t attr;
     pthread_t thread;
