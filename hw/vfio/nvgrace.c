@@ -514,17 +514,19 @@ static bool vfio_pci_nvgrace_plug(VFIOPCINvgrace *nv, Error **errp)
         return false;
     }
 
-    total = memory_region_size(&ms->device_memory->mr);
-    need = ms->device_memory->used_region_size +
-           ROUND_UP(nv->coherent_size,
-                    vfio_pci_nvgrace_placement_align(nv));
+    /*
+     * What memory_device_pre_plug() allows, said with the maxmem that
+     * would do: the window itself is larger by 'slots' GiB.
+     */
+    total = ms->maxram_size - ms->ram_size;
+    need = ms->device_memory->used_region_size + nv->coherent_size;
     if (need > total) {
         error_setg(errp, "0x%" PRIx64 " bytes of coherent memory do not fit "
                    "in the machine's device memory (0x%" PRIx64 " of 0x%"
                    PRIx64 " bytes free)", nv->coherent_size,
                    total - ms->device_memory->used_region_size, total);
         error_append_hint(errp, "Raise maxmem to at least %" PRIu64 "M.\n",
-                          DIV_ROUND_UP(ms->maxram_size + need - total, MiB));
+                          DIV_ROUND_UP(ms->ram_size + need, MiB));
         return false;
     }
 

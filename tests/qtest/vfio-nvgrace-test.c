@@ -313,6 +313,13 @@ static const BadConfig bad_configs[] = {
         "device memory",
         "Raise maxmem to at least 5120M."
     }, {
+        /* The slots widen the window, not what memory devices may use. */
+        "maxmem-too-small-with-slots", "mem=4G",
+        ONE_GPU_MACHINE "-m 1G,slots=4,maxmem=2G " GPU_DEVICE,
+        "0x100000000 bytes of coherent memory do not fit in the machine's "
+        "device memory (0x40000000 of 0x40000000 bytes free)",
+        "Raise maxmem to at least 5120M."
+    }, {
         "no-device-memory", "mem=1G",
         ONE_GPU_MACHINE "-m 1G " GPU_DEVICE,
         "the machine has no device memory for the GPU's coherent memory",
