@@ -118,6 +118,33 @@ static GArray *nvgrace_gpus(void)
     return gpus;
 }
 
+static bool nvgrace_gpu_owns_node(GArray *gpus, uint32_t node)
+{
+    guint i;
+
+    for (i = 0; i < gpus->len; i++) {
+        NvgraceGpu *gpu = &g_array_index(gpus, NvgraceGpu, i);
+
+        if (node >= gpu->node && node < gpu->node + gpu->node_count) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Bare metal gives a MIG node no hot-pluggable memory, and the GPU's
+ * nodes are memory-only: the window goes to the last node that is no
+ * GPU's.  One exists, since a node has the CPUs.
+ */
+static uint32_t nvgrace_hotplug_node(GArray *gpus, uint32_t node)
+{
+    while (node && nvgrace_gpu_owns_node(gpus, node)) {
+        node--;
+    }
+    return node;
+}
+
 void nvgrace_build_srat(GArray *table_data, MachineState *ms,
                         uint32_t hotplug_node)
 {
@@ -152,6 +179,7 @@ void nvgrace_build_srat(GArray *table_data, MachineState *ms,
     }
 
     /* The rest of the window stays hotpluggable; entries must not overlap. */
+    hotplug_node = nvgrace_hotplug_node(gpus, hotplug_node);
     for (i = 0; i < gpus->len; i++) {
         NvgraceGpu *gpu = &g_array_index(gpus, NvgraceGpu, i);
 

@@ -652,7 +652,8 @@ static void dtb_assert_memory(void *dtb, uint64_t base, uint64_t size,
 /*
  * One GPU on pcie.0 at 02.0, 1 GiB, nodes 1-8, with the policy given.
  * The window of device memory is 3 GiB: the GPU, then 2 GiB hotpluggable
- * on the last node.
+ * on node 0: the last node, 8, is the GPU's, and bare metal gives a MIG
+ * node no hot-pluggable memory.
  */
 static void test_one_gpu(const char *online, const char *variant,
                          const char *host)
@@ -664,7 +665,7 @@ static void test_one_gpu(const char *online, const char *variant,
     const SratMemory memory[] = {
         { 0, VIRT_RAM_BASE, 1 * GiB, SRAT_MEM_ENABLED },
         { 1, GPU_BASE, GPU_SIZE, boot ? SRAT_MEM_ENABLED : SRAT_MEM_BOTH },
-        { 8, GPU_BASE + GPU_SIZE, 2 * GiB, SRAT_MEM_BOTH },
+        { 0, GPU_BASE + GPU_SIZE, 2 * GiB, SRAT_MEM_BOTH },
     };
     g_autofree void *dtb = NULL;
     AcpiTables t;
@@ -737,7 +738,7 @@ static void test_nodes_from_generic_initiators(void)
     const SratMemory memory[] = {
         { 0, VIRT_RAM_BASE, 1 * GiB, SRAT_MEM_ENABLED },
         { 1, GPU_BASE, GPU_SIZE, SRAT_MEM_BOTH },
-        { 8, GPU_BASE + GPU_SIZE, 2 * GiB, SRAT_MEM_BOTH },
+        { 0, GPU_BASE + GPU_SIZE, 2 * GiB, SRAT_MEM_BOTH },
     };
     g_autoptr(GString) args = g_string_new(ONE_GPU_MACHINE
                                            "-m 1G,maxmem=4G ");
@@ -817,9 +818,9 @@ static void test_two_gpus(void)
     const SratMemory memory[] = {
         { 0, VIRT_RAM_BASE, 1 * GiB, SRAT_MEM_ENABLED },
         { 1, GPU_BASE, GPU_SIZE, SRAT_MEM_BOTH },
-        { 16, GPU_BASE + GPU_SIZE, 1 * GiB, SRAT_MEM_BOTH },
+        { 0, GPU_BASE + GPU_SIZE, 1 * GiB, SRAT_MEM_BOTH },
         { 9, gpu2_base, GPU2_SIZE, SRAT_MEM_ENABLED },
-        { 16, gpu2_base + GPU2_SIZE, 3 * GiB, SRAT_MEM_BOTH },
+        { 0, gpu2_base + GPU2_SIZE, 3 * GiB, SRAT_MEM_BOTH },
     };
     g_autofree void *dtb = NULL;
     AcpiTables t;
