@@ -80,11 +80,20 @@ QTestState *host_qtest_start_logged(EmulatedHost *h, const char *opts,
 
 char *host_qemu_stderr(EmulatedHost *h)
 {
-    char *contents;
+    g_autofree char *contents = NULL;
+    g_auto(GStrv) lines = NULL;
+    GString *own = g_string_new("");
+    int i;
 
     g_assert(g_file_get_contents(h->log, &contents, NULL, NULL));
     g_test_message("QEMU said: %s", contents);
-    return contents;
+    lines = g_strsplit(contents, "\n", -1);
+    for (i = 0; lines[i]; i++) {
+        if (g_str_has_prefix(lines[i], "qemu-system-aarch64: ")) {
+            g_string_append_printf(own, "%s\n", lines[i]);
+        }
+    }
+    return g_string_free(own, false);
 }
 
 char *host_qemu_fails(EmulatedHost *h, const char *opts, const char *args)

@@ -65,7 +65,10 @@ QTestState *host_qtest_start(EmulatedHost *h, const char *opts,
 QTestState *host_qtest_start_logged(EmulatedHost *h, const char *opts,
                                     const char *args);
 
-/* What QEMU started by host_qtest_start_logged() printed on stderr. */
+/*
+ * The lines QEMU started by host_qtest_start_logged() printed on stderr
+ * under its own name: a sanitizer's notes are left out.
+ */
 char *host_qemu_stderr(EmulatedHost *h);
 
 /*
