@@ -33,19 +33,15 @@ if [ ! -f "$obj/build.ninja" ]; then
     # shellcheck disable=SC2086
     qemu_configure "$src" "$obj" $sanitizers || exit 1
 fi
+# What each variant runs: the sanitizer runs, the emulator and the
+# device's qtests; the demo, the emulator; the test command, everything.
 case $variant in
-asan)
-    # What the sanitizer runs use: the emulator and the device's qtests.
-    ninja -C "$obj" qemu-system-aarch64 tests/qtest/vfio-nvgrace-test \
-        tests/qtest/vfio-nvgrace-tables-test
-    ln -sf qemu-asan/qemu-system-aarch64 "$build/qemu-system-aarch64-asan"
-    ;;
-emulator)
-    ninja -C "$obj" qemu-system-aarch64
-    ln -sf qemu-build/qemu-system-aarch64 "$build/qemu-system-aarch64"
-    ;;
-*)
-    ninja -C "$obj"
-    ln -sf qemu-build/qemu-system-aarch64 "$build/qemu-system-aarch64"
-    ;;
+asan) targets="qemu-system-aarch64 tests/qtest/vfio-nvgrace-test
+               tests/qtest/vfio-nvgrace-tables-test" link=-asan ;;
+emulator) targets=qemu-system-aarch64 link= ;;
+*) targets= link= ;;
 esac
+# shellcheck disable=SC2086
+ninja -C "$obj" $targets
+ln -sf "$(basename "$obj")/qemu-system-aarch64" \
+    "$build/qemu-system-aarch64$link"
