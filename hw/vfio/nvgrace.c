@@ -82,7 +82,7 @@ struct VFIOPCINvgrace {
 };
 
 struct VFIOPCINvgraceClass {
-    PCIDeviceClass parent_class;
+    VFIOPCIDeviceClass parent_class;
 
     void (*parent_realize)(PCIDevice *pdev, Error **errp);
     void (*parent_exit)(PCIDevice *pdev);
@@ -477,7 +477,13 @@ static bool vfio_pci_nvgrace_check_dma(VFIOPCINvgrace *nv, Error **errp)
     return false;
 }
 
-static void vfio_pci_nvgrace_unmap_coherent_mem(VFIOPCINvgrace *nv)
+/*
+ * Once unplugged the guest no longer sees the memory, but RCU readers and
+ * address_space_map() users may still reach it: the region dies with the
+ * device and the mapping goes in instance_finalize (docs/devel/memory.rst,
+ * "Region lifecycle").
+ */
+static void vfio_pci_nvgrace_release_coherent_mem(VFIOPCINvgrace *nv)
 {
     if (!nv->coherent_map) {
         return;
@@ -486,9 +492,6 @@ static void vfio_pci_nvgrace_unmap_coherent_mem(VFIOPCINvgrace *nv)
     error_free(nv->dmabuf_error);
     nv->dmabuf_error = NULL;
     vmstate_unregister_ram(&nv->coherent_mem, DEVICE(nv));
-    object_unparent(OBJECT(&nv->coherent_mem));
-    munmap(nv->coherent_map, nv->coherent_size);
-    nv->coherent_map = NULL;
 }
 
 /*
@@ -561,7 +564,7 @@ static void vfio_pci_nvgrace_cleanup(VFIOPCINvgrace *nv)
 {
     migrate_del_blocker(&nv->migration_blocker);
     vfio_pci_nvgrace_unplug(nv);
-    vfio_pci_nvgrace_unmap_coherent_mem(nv);
+    vfio_pci_nvgrace_release_coherent_mem(nv);
 }
 
 /*
@@ -821,6 +824,7 @@ static void vfio_pci_nvgrace_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     PCIDeviceClass *pdc = PCI_DEVICE_CLASS(klass);
+    VFIOPCIDeviceClass *vc = VFIO_PCI_DEVICE_CLASS(klass);
     VFIOPCINvgraceClass *nvc = VFIO_PCI_NVGRACE_CLASS(klass);
     MemoryDeviceClass *mdc = MEMORY_DEVICE_CLASS(klass);
     AcpiDevAmlIfClass *adevc = ACPI_DEV_AML_IF_CLASS(klass);
@@ -833,6 +837,7 @@ static void vfio_pci_nvgrace_class_init(ObjectClass *klass, const void *data)
     nvc->parent_exit = pdc->exit;
     pdc->realize = vfio_pci_nvgrace_realize;
     pdc->exit = vfio_pci_nvgrace_exit;
+    vc->probe_regions = vfio_pci_nvgrace_probe_regions;
 
     device_class_set_props(dc, vfio_pci_nvgrace_properties);
     object_class_property_set_description(klass, VFIO_PCI_NVGRACE_PROP_MEMADDR,
@@ -866,16 +871,21 @@ static void vfio_pci_nvgrace_class_init(ObjectClass *klass, const void *data)
     adevc->build_dev_aml = vfio_pci_nvgrace_build_aml;
 }
 
-static void vfio_pci_nvgrace_instance_init(Object *obj)
+/* After the region, a child of the device, is gone. */
+static void vfio_pci_nvgrace_instance_finalize(Object *obj)
 {
-    VFIO_PCI_DEVICE(obj)->probe_regions = vfio_pci_nvgrace_probe_regions;
+    VFIOPCINvgrace *nv = VFIO_PCI_NVGRACE(obj);
+
+    if (nv->coherent_map) {
+        munmap(nv->coherent_map, nv->coherent_size);
+    }
 }
 
 static const TypeInfo vfio_pci_nvgrace_info = {
     .name = TYPE_VFIO_PCI_NVGRACE,
     .parent = TYPE_VFIO_PCI,
     .instance_size = sizeof(VFIOPCINvgrace),
-    .instance_init = vfio_pci_nvgrace_instance_init,
+    .instance_finalize = vfio_pci_nvgrace_instance_finalize,
     .class_size = sizeof(VFIOPCINvgraceClass),
     .class_init = vfio_pci_nvgrace_class_init,
     .interfaces = (const InterfaceInfo[]) {
