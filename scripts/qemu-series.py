@@ -4,9 +4,11 @@
 
 The repository holds the series as patches/series: one line per patch, the
 patch file (changes to files QEMU already has) followed by the new files the
-patch adds, which live in the repository at their QEMU paths.  A file that
-a patch adds empty is listed as PATH:empty; the later patch that fills it
-lists PATH.
+patch adds, which live in the repository at their QEMU paths, as the whole
+series leaves them.  A later patch that changes such a file holds the
+change as a diff, so the patch that adds it adds the repository's file
+without the later diffs.  A file that a patch adds empty is listed as
+PATH:empty; the later patch that fills it lists PATH.
 
   apply   build the series as commits on branch 'series' of a QEMU git tree
           whose tag 'pristine' is unpatched QEMU, and check it out; files whose
@@ -66,12 +68,43 @@ def mailinfo(tree, path):
     return fields, fields["Subject"] + "\n\n" + body, diff.name
 
 
+def patch_paths(patch):
+    """The paths whose changes a patch file holds as diffs."""
+    paths = set()
+    with open(os.path.join(PATCHES, patch)) as f:
+        for line in f:
+            if line.startswith("diff --git a/"):
+                paths.add(line.split()[2][2:])
+    return paths
+
+
+def added_content(path, later_patches):
+    """The repository's file as the patch that adds it leaves it: without
+    the diffs that later patches hold for it, undone from the last."""
+    with tempfile.TemporaryDirectory() as tmp:
+        dest = os.path.join(tmp, path)
+        os.makedirs(os.path.dirname(dest))
+        with open(os.path.join(REPO, path), "rb") as src, \
+                open(dest, "wb") as f:
+            f.write(src.read())
+        for patch in reversed(later_patches):
+            res = subprocess.run(["git", "apply", "-R", "--include=" + path,
+                                  os.path.join(PATCHES, patch)],
+                                 cwd=tmp, capture_output=True, text=True)
+            if res.returncode:
+                sys.exit("qemu-series: %s does not undo from %s: %s" %
+                         (patch, path, res.stderr.strip()))
+        with open(dest, "rb") as f:
+            return f.read()
+
+
 def cmd_apply(args):
     tree = os.path.abspath(args.tree)
     parent = git(tree, "rev-parse", "pristine^{commit}").strip()
     index = os.path.join(tree, ".git", "series-index")
     env = {"GIT_INDEX_FILE": index}
-    for patch, new_files in read_series():
+    series = read_series()
+    for n, (patch, new_files) in enumerate(series):
         fields, message, diff = mailinfo(tree, os.path.join(PATCHES, patch))
         git(tree, "read-tree", parent, env=env)
         with open(diff) as f:
@@ -85,8 +118,12 @@ def cmd_apply(args):
                 blob = git(tree, "hash-object", "-w", "--stdin",
                            stdin="").strip()
             else:
-                blob = git(tree, "hash-object", "-w",
-                           os.path.join(REPO, path)).strip()
+                later = [p for p, _ in series[n + 1:]
+                         if path in patch_paths(p)]
+                with tempfile.NamedTemporaryFile() as f:
+                    f.write(added_content(path, later))
+                    f.flush()
+                    blob = git(tree, "hash-object", "-w", f.name).strip()
             git(tree, "update-index", "--add", "--cacheinfo",
                 "100644,%s,%s" % (blob, path), env=env)
         treeid = git(tree, "write-tree", env=env).strip()
@@ -125,10 +162,6 @@ def cmd_save(args):
                 # The content of a file an earlier patch added empty.
                 added.append(path)
                 del added_empty[path]
-            elif path in added_by and path not in added:
-                sys.exit("qemu-series: %s changes %s, which %s adds: fold "
-                         "the change into that commit" %
-                         (commit[:12], path, added_by[path][:12]))
         entries = []
         for path in added:
             added_by[path] = commit
@@ -140,10 +173,11 @@ def cmd_save(args):
             entries.append(path)
             dest = os.path.join(REPO, path)
             os.makedirs(os.path.dirname(dest), exist_ok=True)
-            # Expected ACPI tables are binary: copy the blob as it is.
+            # As the series leaves it; expected ACPI tables are binary:
+            # copy the blob as it is.
             with open(dest, "wb") as f:
                 f.write(subprocess.run(
-                    ["git", "-C", tree, "show", "%s:%s" % (commit, path)],
+                    ["git", "-C", tree, "show", "%s:%s" % (commits[-1], path)],
                     check=True, capture_output=True).stdout)
         excludes = [":(exclude)%s" % p for p in added]
         text = git(tree, "format-patch", "--zero-commit", "--no-signature",
