@@ -18,6 +18,7 @@
 #include "qemu/osdep.h"
 #include <linux/vfio.h>
 
+#include "hw/acpi/acpi_aml_interface.h"
 #include "hw/acpi/aml-build.h"
 #include "hw/acpi/pci.h"
 #include "hw/boards.h"
