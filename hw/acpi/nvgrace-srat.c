@@ -196,28 +196,3 @@ void nvgrace_build_srat(GArray *table_data, MachineState *ms,
                           MEM_AFFINITY_HOTPLUGGABLE | MEM_AFFINITY_ENABLED);
     }
 }
-
-bool nvgrace_check_guest_firmware(bool guest_reads_acpi, Error **errp)
-{
-    ERRP_GUARD();
-    g_autoptr(GArray) gpus = nvgrace_gpus();
-    guint i;
-
-    if (guest_reads_acpi) {
-        return true;
-    }
-    for (i = 0; i < gpus->len; i++) {
-        NvgraceGpu *gpu = &g_array_index(gpus, NvgraceGpu, i);
-
-        if (!gpu->online_boot) {
-            error_setg(errp, "%s '%s': '" VFIO_PCI_NVGRACE_PROP_ONLINE
-                       "=driver-managed' needs a guest that boots with ACPI "
-                       "(firmware and acpi=on), but this guest boots from a "
-                       "device tree", TYPE_VFIO_PCI_NVGRACE, gpu->name);
-            error_append_hint(errp, "Set " VFIO_PCI_NVGRACE_PROP_ONLINE
-                              "=boot, or boot through UEFI firmware.\n");
-            return false;
-        }
-    }
-    return true;
-}

@@ -22,10 +22,4 @@
 void nvgrace_build_srat(GArray *table_data, MachineState *ms,
                         uint32_t hotplug_node);
 
-/*
- * Driver-managed GPU memory is only described in ACPI.  Refuse it when the
- * guest boots from a device tree (@guest_reads_acpi false).
- */
-bool nvgrace_check_guest_firmware(bool guest_reads_acpi, Error **errp);
-
 #endif
