@@ -175,25 +175,34 @@ EMULATED_MEM = '16G'
 
 
 def on_emulated_host(text, emulator, lib):
-    """The GH200 domain of the documentation, as it runs here: under TCG
+    """A GH200 domain of the documentation, as it runs here: under TCG
     (this machine has no KVM for arm64) on the 'max' CPU, with the
-    emulator given, the GPU unmanaged (the emulated GPU is bound to its
-    VFIO driver already: libvirt cannot bind it) and the emulated host
+    emulator given, a <hostdev> GPU unmanaged (the emulated GPU is bound to
+    its VFIO driver already: libvirt cannot bind it) and the emulated host
     loaded into QEMU."""
     m = re.search(r"<address domain='0x([0-9a-f]+)' bus='0x([0-9a-f]+)' "
                   r"slot='0x([0-9a-f]+)' function='0x([0-9a-f])'/>", text)
-    if not m:
-        raise Failure('the domain XML has no <hostdev> source address')
-    host = '%04x:%02x:%02x.%x' % tuple(int(g, 16) for g in m.groups())
-    env = ("  <qemu:commandline>\n"
-           "    <qemu:env name='NVGRACE_HOST' value='host=%s,mem=%s'/>\n"
+    if m:
+        host = '%04x:%02x:%02x.%x' % tuple(int(g, 16) for g in m.groups())
+    else:
+        m = re.search(r"vfio-pci-nvgrace,host=([0-9a-f:.]+),", text)
+        if not m:
+            raise Failure('the domain XML names no GPU: neither a <hostdev> '
+                          'source nor a vfio-pci-nvgrace host=')
+        host = m.group(1)
+    env = ("    <qemu:env name='NVGRACE_HOST' value='host=%s,mem=%s'/>\n"
            "    <qemu:env name='LD_PRELOAD' value='%s'/>\n"
-           "  </qemu:commandline>\n  <qemu:override>" % (host, EMULATED_MEM,
-                                                     lib))
-    for old, new in (("<domain type='kvm'", "<domain type='qemu'"),
-                     ("<cpu mode='host-passthrough'>", "<cpu mode='maximum'>"),
-                     ("managed='yes'", "managed='no'"),
-                     ("  <qemu:override>", env)):
+           % (host, EMULATED_MEM, lib))
+    edits = [("<domain type='kvm'", "<domain type='qemu'"),
+             ("<cpu mode='host-passthrough'>", "<cpu mode='maximum'>")]
+    if '<hostdev' in text:
+        edits.append(("managed='yes'", "managed='no'"))
+    if '<qemu:commandline>' in text:
+        edits.append(("  </qemu:commandline>", env + "  </qemu:commandline>"))
+    else:
+        edits.append(("  <qemu:override>", "  <qemu:commandline>\n" + env +
+                      "  </qemu:commandline>\n  <qemu:override>"))
+    for old, new in edits:
         if text.count(old) != 1:
             raise Failure('the domain XML should have one %s' % old)
         text = text.replace(old, new)
@@ -201,7 +210,7 @@ def on_emulated_host(text, emulator, lib):
                       '<emulator>%s</emulator>' % emulator, text)
     if n != 1:
         raise Failure('the domain XML should have one <emulator>')
-    log('on the emulated host: TCG, cpu maximum, managed=no, %s, '
+    log('on the emulated host: TCG, cpu maximum, %s, '
         'NVGRACE_HOST=host=%s,mem=%s' % (emulator, host, EMULATED_MEM))
     return text
 
@@ -832,12 +841,7 @@ def main():
             qemu = emulator
             emulator = os.path.join(state, 'qemu-system-aarch64')
             host_dirs = host_loader_wrapper(emulator, qemu, lib)
-            text = on_emulated_host(text, emulator, lib)
-        text = text.replace('@EMULATOR@', emulator)
-        text = text.replace('@NVGRACE_HOST_LIB@', lib)
-        left = re.findall(r'@[A-Z_]+@', text)
-        if left:
-            raise Failure('placeholders left in the domain XML: %s' % left)
+        text = on_emulated_host(text, emulator, lib)
         exp = domain_expectations(ET.fromstring(text))
         exp['xml'] = domain_xml
         text, exp['console'] = with_guest(text, build, state)
