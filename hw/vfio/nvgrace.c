@@ -22,6 +22,7 @@
 #include "hw/acpi/aml-build.h"
 #include "hw/acpi/pci.h"
 #include "hw/boards.h"
+#include "hw/hotplug.h"
 #include "hw/core/qdev-prop-internal.h"
 #include "hw/mem/memory-device.h"
 #include "hw/qdev-properties.h"
@@ -89,12 +90,16 @@ struct VFIOPCINvgraceClass {
     void (*parent_exit)(PCIDevice *pdev);
 };
 
-/* The machine must describe the memory to the guest: SRAT, _DSD, DT. */
-static bool vfio_pci_nvgrace_check_machine(Error **errp)
+/*
+ * The machine must describe the memory to the guest (SRAT, _DSD, DT) and
+ * plug it through its hotplug handler.
+ */
+static bool vfio_pci_nvgrace_check_machine(VFIOPCINvgrace *nv, Error **errp)
 {
     MachineClass *mc = MACHINE_GET_CLASS(qdev_get_machine());
 
-    if (!mc->vfio_coherent_mem_supported) {
+    if (!mc->vfio_coherent_mem_supported ||
+        !qdev_get_machine_hotplug_handler(DEVICE(nv))) {
         error_setg(errp, "%s needs a machine that describes the GPU memory "
                    "to the guest; machine '%s' does not",
                    TYPE_VFIO_PCI_NVGRACE, mc->name);
@@ -496,14 +501,14 @@ static void vfio_pci_nvgrace_release_coherent_mem(VFIOPCINvgrace *nv)
 }
 
 /*
- * The region's size is only known once vfio-pci has realized, after any
- * hotplug handler's pre_plug, so the device claims its place in the
- * machine's device memory here, through the memory-device helpers.
+ * What memory_device_pre_plug() and memory_device_plug() do in the pre_plug
+ * and plug of other memory devices, both at plug time: the region's size is
+ * known only once vfio-pci has realized.
  */
-static bool vfio_pci_nvgrace_plug(VFIOPCINvgrace *nv, Error **errp)
+static bool vfio_pci_nvgrace_plug_memory(VFIOPCINvgrace *nv, MachineState *ms,
+                                         Error **errp)
 {
     ERRP_GUARD();
-    MachineState *ms = MACHINE(qdev_get_machine());
     MemoryDeviceState *md = MEMORY_DEVICE(nv);
     uint64_t user_memaddr = nv->memaddr;
     uint64_t total, need;
@@ -559,6 +564,36 @@ static void vfio_pci_nvgrace_unplug(VFIOPCINvgrace *nv)
     }
     memory_device_unplug(MEMORY_DEVICE(nv), MACHINE(qdev_get_machine()));
     nv->plugged = false;
+}
+
+void vfio_pci_nvgrace_pre_plug(DeviceState *dev, MachineState *ms,
+                               Error **errp)
+{
+    HotplugHandler *bus_handler = qdev_get_bus_hotplug_handler(dev);
+
+    if (bus_handler) {
+        hotplug_handler_pre_plug(bus_handler, dev, errp);
+    }
+}
+
+void vfio_pci_nvgrace_plug(DeviceState *dev, MachineState *ms, Error **errp)
+{
+    ERRP_GUARD();
+    VFIOPCINvgrace *nv = VFIO_PCI_NVGRACE(dev);
+    HotplugHandler *bus_handler = qdev_get_bus_hotplug_handler(dev);
+
+    if (vfio_pci_nvgrace_plug_memory(nv, ms, errp) &&
+        vfio_pci_nvgrace_check_dma(nv, errp)) {
+        if (bus_handler) {
+            hotplug_handler_plug(bus_handler, dev, errp);
+        }
+        if (!*errp) {
+            return;
+        }
+    }
+    /* qdev unrealizes the device next. */
+    vfio_pci_nvgrace_unplug(nv);
+    error_prepend(errp, VFIO_MSG_PREFIX, nv->parent_obj.vbasedev.name);
 }
 
 static void vfio_pci_nvgrace_cleanup(VFIOPCINvgrace *nv)
@@ -634,7 +669,7 @@ static void vfio_pci_nvgrace_realize(PCIDevice *pdev, Error **errp)
     VFIOPCINvgraceClass *nvc = VFIO_PCI_NVGRACE_GET_CLASS(nv);
     VFIODevice *vbasedev = &nv->parent_obj.vbasedev;
 
-    if (!vfio_pci_nvgrace_check_machine(errp) ||
+    if (!vfio_pci_nvgrace_check_machine(nv, errp) ||
         !vfio_pci_nvgrace_take_generic_initiators(nv, errp) ||
         !vfio_pci_nvgrace_check_nodes(nv, errp)) {
         g_autofree char *name = vfio_pci_nvgrace_early_name(nv);
@@ -652,11 +687,8 @@ static void vfio_pci_nvgrace_realize(PCIDevice *pdev, Error **errp)
         !vfio_pci_nvgrace_map_coherent_mem(nv, errp)) {
         goto fail;
     }
+    /* The machine's hotplug handler plugs the memory next. */
     vfio_pci_nvgrace_export_dmabuf(nv);
-    if (!vfio_pci_nvgrace_plug(nv, errp) ||
-        !vfio_pci_nvgrace_check_dma(nv, errp)) {
-        goto fail;
-    }
 
     error_setg(&nv->migration_blocker, VFIO_MSG_PREFIX "migration of the "
                "GPU's coherent memory is not supported", vbasedev->name);
