@@ -10,6 +10,7 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "hw/vfio/nvgrace.h"
+#include "hw/vfio/nvgrace-plug.h"
 
 void vfio_pci_nvgrace_pre_plug(DeviceState *dev, MachineState *ms,
                                Error **errp)

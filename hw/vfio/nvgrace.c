@@ -38,6 +38,7 @@
 #include "system/kvm.h"
 #include "system/numa.h"
 #include "hw/vfio/nvgrace.h"
+#include "hw/vfio/nvgrace-plug.h"
 #include "nvgrace-region.h"
 #include "pci.h"
 #include "vfio-region.h"

@@ -5,8 +5,8 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * Names and host ABI constants, for board code and tests, which use them
- * without linking against the device, and the machine's plug functions.
+ * Names and host ABI constants only, for board code and tests, which use
+ * them without linking against the device.
  */
 
 #ifndef HW_VFIO_NVGRACE_H
@@ -36,16 +36,5 @@
  * be 512M aligned".
  */
 #define VFIO_PCI_NVGRACE_MEMORY_BAR 4
-
-/*
- * For the machine's hotplug handler, which must plug the device: the
- * memory's size is known only once vfio-pci has realized, so pre_plug only
- * lets the bus check the device, and plug places the memory in the
- * machine's device memory, checks that it is mapped for DMA and plugs the
- * device into its bus.
- */
-void vfio_pci_nvgrace_pre_plug(DeviceState *dev, MachineState *ms,
-                               Error **errp);
-void vfio_pci_nvgrace_plug(DeviceState *dev, MachineState *ms, Error **errp);
 
 #endif /* HW_VFIO_NVGRACE_H */
