@@ -458,7 +458,8 @@ static const char *const fault_names[] = {
     "none", "group-status", "group-not-viable", "set-iommu", "device-fd",
     "device-info", "irq-info", "config-read", "region-info", "argsz-grow",
     "cap-loop", "cap-oob", "cap-truncated", "region-size-zero",
-    "region-unaligned", "region-no-mmap", "mmap", "dma-map-memory",
+    "region-unaligned", "region-no-mmap", "region-sparse", "mmap",
+    "dma-map-memory",
     "dma-map", "reset",
 };
 

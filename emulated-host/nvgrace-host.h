@@ -103,6 +103,7 @@ struct emu_gpu {
         EMU_FAULT_REGION_SIZE_ZERO, /* the memory's region has size 0 */
         EMU_FAULT_REGION_UNALIGNED, /* ... is not a page multiple */
         EMU_FAULT_REGION_NO_MMAP,   /* ... cannot be mmapped */
+        EMU_FAULT_REGION_SPARSE,    /* ... only in part, around a hole */
         EMU_FAULT_MMAP,             /* ... mmap fails */
         EMU_FAULT_DMA_MAP_MEMORY,   /* DMA maps of the memory fail */
         EMU_FAULT_DMA_MAP,          /* every DMA map fails */

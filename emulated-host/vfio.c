@@ -22,10 +22,17 @@
 #define EMU_DMA_ENTRIES_MAX     65535
 
 /* Size of the capability chain the kernel appends to a reply. */
+/* fault=region-sparse: the coherent-memory region's two areas. */
+#define EMU_SPARSE_HOLE_AREAS   2
+
 static size_t region_caps_size(const struct emu_gpu *gpu, unsigned index)
 {
     if (index == EMU_REGION_COHERENT) {
-        return sizeof(struct vfio_region_info_cap_type);
+        return sizeof(struct vfio_region_info_cap_type) +
+               (gpu->fault == EMU_FAULT_REGION_SPARSE ?
+                sizeof(struct vfio_region_info_cap_sparse_mmap) +
+                sizeof(struct vfio_region_sparse_mmap_area) *
+                EMU_SPARSE_HOLE_AREAS : 0);
     }
     if (gpu->upstream_bar && emu_region_size(gpu, index) &&
         (index == EMU_REGION_BAR2 || index == EMU_REGION_BAR4)) {
@@ -40,16 +47,31 @@ static size_t region_caps_size(const struct emu_gpu *gpu, unsigned index)
     return 0;
 }
 
+/* A region's capabilities, at @caps, which is offset @at of the reply. */
 static void region_fill_caps(const struct emu_gpu *gpu, unsigned index,
-                             void *caps)
+                             void *caps, uint32_t at)
 {
     if (index == EMU_REGION_COHERENT) {
         struct vfio_region_info_cap_type *type = caps;
+        struct vfio_region_info_cap_sparse_mmap *hole = (void *)(type + 1);
+        uint64_t half = emu_region_size(gpu, index) / 2;
 
         type->header.id = VFIO_REGION_INFO_CAP_TYPE;
         type->header.version = 1;
         type->type = VFIO_REGION_TYPE_MEM;
         type->subtype = VFIO_REGION_SUBTYPE_MEM_COHERENT;
+        if (gpu->fault != EMU_FAULT_REGION_SPARSE) {
+            return;
+        }
+        /* A page that cannot be mmapped in the middle of the memory. */
+        type->header.next = at + sizeof(*type);
+        hole->header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
+        hole->header.version = 1;
+        hole->nr_areas = EMU_SPARSE_HOLE_AREAS;
+        hole->areas[0].offset = 0;
+        hole->areas[0].size = half;
+        hole->areas[1].offset = half + EMU_PAGE_SIZE;
+        hole->areas[1].size = half - EMU_PAGE_SIZE;
     } else {
         /* nvgrace-gpu: one area, the memory that exists. */
         struct vfio_region_info_cap_sparse_mmap *sparse = caps;
@@ -100,18 +122,19 @@ static size_t region_build_caps(const struct emu_gpu *gpu, unsigned index,
         foreign->id = 0xffff;
         foreign->version = 1;
         foreign->next = *offset;
-        region_fill_caps(gpu, index, buf + sizeof(*foreign));
+        region_fill_caps(gpu, index, buf + sizeof(*foreign),
+                         *offset + sizeof(*foreign));
         return sizeof(*foreign) + caps;
     case EMU_FAULT_CAP_OOB:
-        region_fill_caps(gpu, index, buf);
         *offset = 1 << 20;
+        region_fill_caps(gpu, index, buf, *offset);
         return caps;
     case EMU_FAULT_CAP_TRUNCATED:
         /* argsz ends right after the capability's header. */
-        region_fill_caps(gpu, index, buf);
+        region_fill_caps(gpu, index, buf, *offset);
         return sizeof(struct vfio_info_cap_header);
     default:
-        region_fill_caps(gpu, index, buf);
+        region_fill_caps(gpu, index, buf, *offset);
         return caps;
     }
 }

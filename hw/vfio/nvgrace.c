@@ -41,6 +41,7 @@
 #include "hw/vfio/nvgrace-plug.h"
 #include "nvgrace-region.h"
 #include "pci.h"
+#include "vfio-helpers.h"
 #include "vfio-region.h"
 #include "trace.h"
 
@@ -395,6 +396,48 @@ static bool vfio_pci_nvgrace_check_kvm(Error **errp)
     return true;
 }
 
+/*
+ * All of the memory becomes guest RAM, so all of it must be mapped: a
+ * sparse-mmap capability may describe it only as one area from offset 0.
+ */
+static bool vfio_pci_nvgrace_check_mmap_areas(VFIOPCINvgrace *nv,
+                                              Error **errp)
+{
+    struct vfio_region_info *info;
+    struct vfio_info_cap_header *hdr;
+    struct vfio_region_info_cap_sparse_mmap *sparse;
+    int ret;
+
+    ret = vfio_device_get_region_info(&nv->parent_obj.vbasedev,
+                                      nv->coherent_index, &info);
+    if (ret) {
+        error_setg_errno(errp, -ret, "cannot get coherent-memory region %u "
+                         "info", nv->coherent_index);
+        return false;
+    }
+    hdr = vfio_get_region_info_cap(info, VFIO_REGION_INFO_CAP_SPARSE_MMAP);
+    if (!hdr) {
+        return true;
+    }
+    sparse = container_of(hdr, struct vfio_region_info_cap_sparse_mmap,
+                          header);
+    if (!vfio_region_info_cap_fits(info, hdr, sizeof(*sparse) +
+                                   sizeof(sparse->areas[0]))) {
+        error_setg(errp, "coherent-memory region %u's sparse-mmap capability "
+                   "is cut short by the end of the region info",
+                   nv->coherent_index);
+        return false;
+    }
+    if (sparse->nr_areas != 1 || sparse->areas[0].offset ||
+        sparse->areas[0].size < nv->coherent_size) {
+        error_setg(errp, "coherent-memory region %u can be mmapped only in "
+                   "part (its sparse-mmap capability has %u areas, not one "
+                   "over all of it)", nv->coherent_index, sparse->nr_areas);
+        return false;
+    }
+    return true;
+}
+
 static bool vfio_pci_nvgrace_map_coherent_mem(VFIOPCINvgrace *nv,
                                               Error **errp)
 {
@@ -419,7 +462,8 @@ static bool vfio_pci_nvgrace_map_coherent_mem(VFIOPCINvgrace *nv,
                    nv->coherent_size, qemu_real_host_page_size());
         return false;
     }
-    if (!vfio_pci_nvgrace_check_kvm(errp)) {
+    if (!vfio_pci_nvgrace_check_mmap_areas(nv, errp) ||
+        !vfio_pci_nvgrace_check_kvm(errp)) {
         return false;
     }
 
