@@ -21,10 +21,10 @@
 #define EMU_IOVA_BITS           48
 #define EMU_DMA_ENTRIES_MAX     65535
 
-/* Size of the capability chain the kernel appends to a reply. */
 /* fault=region-sparse: the coherent-memory region's two areas. */
 #define EMU_SPARSE_HOLE_AREAS   2
 
+/* Size of the capability chain the kernel appends to a reply. */
 static size_t region_caps_size(const struct emu_gpu *gpu, unsigned index)
 {
     if (index == EMU_REGION_COHERENT) {

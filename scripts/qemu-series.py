@@ -145,7 +145,6 @@ def cmd_apply(args):
 def cmd_save(args):
     tree = os.path.abspath(args.tree)
     commits = git(tree, "rev-list", "--reverse", "pristine..series").split()
-    added_by = {}
     added_empty = {}
     lines = ["# The series, in order: the patch file, then the new files it",
              "# adds (kept in this repository at their QEMU paths)."]
@@ -164,7 +163,6 @@ def cmd_save(args):
                 del added_empty[path]
         entries = []
         for path in added:
-            added_by[path] = commit
             if git(tree, "cat-file", "-s",
                    "%s:%s" % (commit, path)).strip() == "0":
                 added_empty[path] = commit
