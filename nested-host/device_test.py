@@ -111,7 +111,7 @@ L1_SCRIPT = nested.BIND_NVGRACE + r"""
 echo "== qmp"
 %(qemu)s,online=boot -S -cpu max \
     -trace vfio_pci_write_config -trace 'vfio_pci_reset*' \
-    -trace vfio_pci_nvgrace_coherent_region \
+    -trace vfio_pci_coherent_memory -trace vfio_pci_nvgrace_memory_source \
     -qmp stdio <<EOF 2>&1 || echo "qemu: exit status $?"
 %(qmp)sEOF
 echo "== qtest"
@@ -229,13 +229,16 @@ class Device(unittest.TestCase):
         self.assertEqual(devices[0]["data"]["online"], "boot")
 
     def test_takes_the_memory_from_the_source(self):
-        m = re.search(r"vfio_pci_nvgrace_coherent_region .*GPU memory from "
-                      r"the (\w+), region (\d+) size 0x([0-9a-f]+)", self.qmp)
+        m = re.search(r"vfio_pci_coherent_memory .*coherent memory in region "
+                      r"(\d+) size 0x([0-9a-f]+)", self.qmp)
+        self.assertIsNotNone(m, self.qmp)
+        self.assertEqual(int(m.group(2), 16), USEMEM)
+        if self.SOURCE == "bar":
+            self.assertEqual(m.group(1), "4")
+        m = re.search(r"vfio_pci_nvgrace_memory_source .*GPU memory from the "
+                      r"(\w+)", self.qmp)
         self.assertIsNotNone(m, self.qmp)
         self.assertEqual(m.group(1), self.SOURCE)
-        self.assertEqual(int(m.group(3), 16), USEMEM)
-        if self.SOURCE == "bar":
-            self.assertEqual(m.group(2), "4")
 
     def test_start_up_reset_writes_command_zero(self):
         """What the device must withstand: before the guest runs, vfio-pci
@@ -291,7 +294,7 @@ class Device(unittest.TestCase):
             self.assertLess(int(export.group(3)), 0)
             self.assertIn("qemu: exit status 1", self.iommufd)
             self.assertRegex(self.iommufd, r"other devices cannot DMA into "
-                             r"the GPU memory: Region \S+ coherent-mem: "
+                             r"the coherent memory: Region \S+ coherent-mem: "
                              r"vfio_container_dma_map\(.*\) = -14 "
                              r"\(Bad address\)")
             self.assertRegex(self.iommufd, r"iommufd maps it only through a "

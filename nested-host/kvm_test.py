@@ -233,7 +233,7 @@ class NoFwb(unittest.TestCase):
         self.assertNotIn("Stage-2 Force Write-Back", kvm)
         l2 = section(out, "l2", "end")
         self.assertIn("qemu: exit status 1", l2)
-        self.assertRegex(l2, r"vfio \S+: host KVM cannot map the GPU memory "
+        self.assertRegex(l2, r"vfio \S+: host KVM cannot map the coherent memory "
                          r"cacheable into the guest "
                          r"\(KVM_CAP_ARM_CACHEABLE_PFNMAP_SUPPORTED is "
                          r"missing")
@@ -608,8 +608,8 @@ sync
         self.assertRegex(l1_out, r"l1: DMA disk \S+, IOMMU group \d+")
         if self.SOURCE == "bar":
             self.assertIn("qemu: exit status 1", l1_out)
-            self.assertRegex(out, r"other devices cannot DMA into the GPU "
-                             r"memory")
+            self.assertRegex(out, r"other devices cannot DMA into the "
+                             r"coherent memory")
             return
         self.assertIn("qemu: exit status 0", l1_out)
         self.assertRegex(l1_out, r"(?m)^ *\d+ iommufd_backend_map_file_dma$")

@@ -50,11 +50,11 @@ STARTUP = {
     "node-unset": (
         machine() + gpu(node=None, node_count=None), None,
         (r": vfio 0009:01:00.0: 'node' is not set$",
-         "Declare the GPU's memory-only NUMA nodes with -numa node,nodeid=N "
+         "Declare the device's memory-only NUMA nodes with -numa node,nodeid=N "
          "and set node=N.")),
     "node-with-cpus": (
         machine() + gpu(node=0), None,
-        (r"NUMA node 0 has CPUs; the GPU's nodes must be memory-only$",
+        (r"NUMA node 0 has CPUs; the device's nodes must be memory-only$",
          "Declare them without cpus= and memdev=.")),
     "node-with-memory": (
         ["-M", "virt", "-nodefaults", "-cpu", "max", "-display", "none",
@@ -63,18 +63,18 @@ STARTUP = {
          "-object", "memory-backend-ram,id=m1,size=512M",
          "-numa", "node,nodeid=0,cpus=0,memdev=m0",
          "-numa", "node,nodeid=1,memdev=m1"] + gpu(), None,
-        (r"NUMA node 1 has memory; the GPU's nodes must be memory-only$",
+        (r"NUMA node 1 has memory; the device's nodes must be memory-only$",
          "Declare them without cpus= and memdev=.")),
     "two-gpus-one-node": (
         machine() + gpu() + gpu(host=GPU1, port=2), TWO_GPUS,
         (r"host=0009:02:00.0.*NUMA nodes 1-1 belong to vfio-pci-nvgrace "
-         r"'0009:01:00.0'$", "Give each GPU NUMA nodes of its own.")),
+         r"'0009:01:00.0'$", "Give each device NUMA nodes of its own.")),
     "two-gpus-overlapping-nodes": (
         machine(nodes=4) + gpu(node_count=2) +
         gpu(host=GPU1, port=2, node=2, node_count=2), TWO_GPUS,
         (r"'node' 2 with 'node-count' 2: NUMA nodes 1-2 belong to "
          r"vfio-pci-nvgrace '0009:01:00.0'$",
-         "Give each GPU NUMA nodes of its own.")),
+         "Give each device NUMA nodes of its own.")),
     "online-unknown": (
         machine() + gpu(online="later"), None,
         r"Parameter 'online' does not accept value 'later'"),
@@ -122,7 +122,7 @@ STARTUP = {
          "Raise maxmem to at least 2048M.")),
     "no-maxmem": (
         machine(maxmem=None) + gpu(), None,
-        (r"the machine has no device memory for the GPU's coherent memory$",
+        (r"the machine has no device memory for the coherent memory$",
          "Start QEMU with -m SIZE,maxmem=MAXSIZE, where MAXSIZE is at least "
          "SIZE + 1024M.")),
     "machine-not-virt": (
@@ -131,7 +131,7 @@ STARTUP = {
         ["-M", "sbsa-ref", "-L", "@ROMS@"] + NO_VIRT_PCI +
         gpu(port=None, node=None, node_count=None), None,
         (r": vfio 0009:01:00.0: vfio-pci-nvgrace needs a machine that "
-         r"describes the GPU memory to the guest; machine 'sbsa-ref' does "
+         r"describes its coherent memory to the guest; machine 'sbsa-ref' does "
          r"not$", "Arm's 'virt' machine does.")),
     "machine-without-pci": (
         ["-M", "none"] + gpu(port=None, node=None, node_count=None), None,
@@ -179,7 +179,7 @@ RUNTIME = {
         r"Device 'vfio-pci-nvgrace' does not support hotplugging"),
     "migrate": (
         "migrate", {"uri": "exec:cat >/dev/null"},
-        r"^vfio 0009:01:00.0: migration of the GPU's coherent memory is "
+        r"^vfio 0009:01:00.0: migration of coherent device memory is "
         r"not supported$"),
     "duplicate-id-hotplug": (
         "device_add", {"driver": "vfio-pci", "host": GPU1, "bus": "rp2",

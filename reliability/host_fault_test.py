@@ -94,8 +94,8 @@ REFUSED = {
     # container that cannot map it (as iommufd cannot map a PFNMAP by
     # address) must stop the device, not leave their DMA to fault.
     "dma-map-memory": {
-        abi: r"vfio 0009:01:00.0: other devices cannot DMA into the GPU "
-             r"memory: Region 0009:01:00.0 coherent-mem: "
+        abi: r"vfio 0009:01:00.0: other devices cannot DMA into the "
+             r"coherent memory: Region 0009:01:00.0 coherent-mem: "
              r"vfio_container_dma_map\(.*\) = -14 \(Bad address\)"
         for abi in ABIS},
 }

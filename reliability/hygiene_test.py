@@ -53,7 +53,7 @@ HALFWAY = [
     ("memaddr in RAM", machine() + gpu(memaddr="0x40000000"), "",
      r"'memaddr' 0x40000000: can't add memory device", 1),
     ("DMA map fails", machine() + gpu(), ",fault=dma-map-memory",
-     r"other devices cannot DMA into the GPU memory", 1),
+     r"other devices cannot DMA into the coherent memory", 1),
 ]
 
 

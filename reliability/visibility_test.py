@@ -24,8 +24,9 @@ GiB = 1 << 30
 # What the device adds to vfio-pci; each must be described.
 PROPERTIES = ("node", "node-count", "online", "memory-source", "memaddr",
               "size")
-TRACE_POINTS = ("vfio_pci_nvgrace_coherent_region", "vfio_pci_nvgrace_plug",
-                "vfio_pci_nvgrace_build_dsd", "nvgrace_build_srat")
+TRACE_POINTS = ("vfio_pci_coherent_memory", "vfio_pci_coherent_plug",
+                "vfio_pci_nvgrace_memory_source", "vfio_pci_nvgrace_build_dsd",
+                "nvgrace_build_srat")
 
 
 def two_gpus():
@@ -111,7 +112,8 @@ class CommandLine(unittest.TestCase):
         for point in TRACE_POINTS:
             self.assertTrue(point in listed, "-trace help lacks " + point)
         # All of them fire by the time the machine is ready.
-        args = ["-trace", "enable=*nvgrace*", "-S", "-qmp", "stdio"]
+        args = ["-trace", "enable=*nvgrace*", "-trace",
+                "enable=vfio_pci_coherent_*", "-S", "-qmp", "stdio"]
         proc = subprocess.run([self.host.qemu] + args + two_gpus(),
                               env=self.host.env(), capture_output=True,
                               text=True, timeout=60,

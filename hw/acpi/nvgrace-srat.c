@@ -18,7 +18,7 @@
 #include "hw/acpi/nvgrace-srat.h"
 #include "hw/acpi/pci.h"
 #include "hw/qdev-core.h"
-#include "hw/vfio/nvgrace.h"
+#include "hw/vfio/vfio-pci-coherent.h"
 #include "qapi/error.h"
 #include "qapi/qapi-types-machine.h"
 #include "qapi/util.h"
@@ -63,7 +63,7 @@ static int nvgrace_collect_gpu(Object *obj, void *opaque)
     DeviceState *dev;
     NvgraceGpu gpu;
 
-    if (!object_dynamic_cast(obj, TYPE_VFIO_PCI_NVGRACE)) {
+    if (!object_dynamic_cast(obj, TYPE_VFIO_PCI_COHERENT)) {
         return 0;
     }
     dev = DEVICE(obj);
@@ -71,16 +71,16 @@ static int nvgrace_collect_gpu(Object *obj, void *opaque)
         return 0;
     }
     gpu.name = nvgrace_gpu_name(dev);
-    gpu.base = object_property_get_uint(obj, VFIO_PCI_NVGRACE_PROP_MEMADDR,
+    gpu.base = object_property_get_uint(obj, VFIO_PCI_COHERENT_PROP_MEMADDR,
                                         &error_abort);
-    gpu.size = object_property_get_uint(obj, VFIO_PCI_NVGRACE_PROP_SIZE,
+    gpu.size = object_property_get_uint(obj, VFIO_PCI_COHERENT_PROP_SIZE,
                                         &error_abort);
-    gpu.node = object_property_get_uint(obj, VFIO_PCI_NVGRACE_PROP_NODE,
+    gpu.node = object_property_get_uint(obj, VFIO_PCI_COHERENT_PROP_NODE,
                                         &error_abort);
     gpu.node_count = object_property_get_uint(obj,
-                                              VFIO_PCI_NVGRACE_PROP_NODE_COUNT,
+                                              VFIO_PCI_COHERENT_PROP_NODE_COUNT,
                                               &error_abort);
-    online = object_property_get_str(obj, VFIO_PCI_NVGRACE_PROP_ONLINE,
+    online = object_property_get_str(obj, VFIO_PCI_COHERENT_PROP_ONLINE,
                                      &error_abort);
     gpu.online_boot = qapi_enum_parse(&VfioPciNvgraceOnline_lookup, online,
                                       -1, &error_abort) ==

@@ -322,7 +322,7 @@ static const BadConfig bad_configs[] = {
     }, {
         "no-device-memory", "mem=1G",
         ONE_GPU_MACHINE "-m 1G " GPU_DEVICE,
-        "the machine has no device memory for the GPU's coherent memory",
+        "the machine has no device memory for the coherent memory",
         "Start QEMU with -m SIZE,maxmem=MAXSIZE, where MAXSIZE is at least "
         "SIZE + 1024M."
     }, {
@@ -330,14 +330,14 @@ static const BadConfig bad_configs[] = {
         "-machine sbsa-ref -nodefaults -global bochs-display.romfile= "
         "-m 1G,maxmem=4G " GPU_DEVICE,
         "vfio " GPU_HOST ": vfio-pci-nvgrace needs a machine that describes "
-        "the GPU memory to the guest; machine 'sbsa-ref' does not",
+        "its coherent memory to the guest; machine 'sbsa-ref' does not",
         "Arm's 'virt' machine does."
     }, {
         "node-unset", "mem=1G",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G -device vfio-pci-nvgrace,host="
         GPU_HOST,
         "vfio " GPU_HOST ": 'node' is not set",
-        "Declare the GPU's memory-only NUMA nodes with -numa node,nodeid=N "
+        "Declare the device's memory-only NUMA nodes with -numa node,nodeid=N "
         "and set node=N."
     }, {
         "node-undeclared", "mem=1G",
@@ -349,16 +349,16 @@ static const BadConfig bad_configs[] = {
         "node-with-cpus", "mem=1G",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G -device vfio-pci-nvgrace,host="
         GPU_HOST ",node=0,node-count=1",
-        "'node' 0 with 'node-count' 1: NUMA node 0 has CPUs; the GPU's nodes "
-        "must be memory-only",
+        "'node' 0 with 'node-count' 1: NUMA node 0 has CPUs; the device's "
+        "nodes must be memory-only",
         "Declare them without cpus= and memdev=."
     }, {
         "node-with-memory", "mem=1G",
         ONE_GPU_MACHINE "-object memory-backend-ram,id=ram9,size=1G "
         "-numa node,nodeid=9,memdev=ram9 -m 2G,maxmem=4G "
         "-device vfio-pci-nvgrace,host=" GPU_HOST ",node=2",
-        "'node' 2 with 'node-count' 8: NUMA node 9 has memory; the GPU's "
-        "nodes must be memory-only"
+        "'node' 2 with 'node-count' 8: NUMA node 9 has memory; the "
+        "device's nodes must be memory-only"
     }, {
         "node-count-zero", "mem=1G",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE ",node-count=0",
@@ -376,7 +376,7 @@ static const BadConfig bad_configs[] = {
         ",node=5",
         "'node' 5 with 'node-count' 8: NUMA nodes 1-8 belong to "
         "vfio-pci-nvgrace '" GPU_HOST "'",
-        "Give each GPU NUMA nodes of its own."
+        "Give each device NUMA nodes of its own."
     }, {
         "generic-initiator-and-node", "mem=1G",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G "
@@ -391,7 +391,7 @@ static const BadConfig bad_configs[] = {
         "-object acpi-generic-initiator,id=gi3,pci-dev=gpu0,node=3 "
         "-device vfio-pci-nvgrace,host=" GPU_HOST ",id=gpu0",
         "the acpi-generic-initiator objects that name this device skip NUMA "
-        "node 2; the GPU's nodes are one range, each named once"
+        "node 2; the device's nodes are one range, each named once"
     }, {
         "generic-initiators-name-a-node-twice", "mem=1G",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G "
@@ -411,7 +411,7 @@ static const BadConfig bad_configs[] = {
     }, {
         "no-mmap", "mem=1G",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE ",id=gpu0,x-no-mmap=on",
-        "x-no-mmap is not supported: the GPU memory is guest RAM only as a "
+        "x-no-mmap is not supported: the coherent memory is guest RAM only as a "
         "mapping of the host's"
     }, {
         /* Named by its host address, as vfio-pci names it. */

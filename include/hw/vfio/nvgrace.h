@@ -14,12 +14,7 @@
 
 #define TYPE_VFIO_PCI_NVGRACE "vfio-pci-nvgrace"
 
-/* Properties; the machine's firmware tables read them too. */
-#define VFIO_PCI_NVGRACE_PROP_MEMADDR "memaddr"
-#define VFIO_PCI_NVGRACE_PROP_NODE "node"
-#define VFIO_PCI_NVGRACE_PROP_NODE_COUNT "node-count"
-#define VFIO_PCI_NVGRACE_PROP_ONLINE "online"
-#define VFIO_PCI_NVGRACE_PROP_SIZE "size"       /* read-only */
+/* Its property beside those of vfio-pci-coherent, its parent. */
 #define VFIO_PCI_NVGRACE_PROP_MEMORY_SOURCE "memory-source"
 
 /*
