@@ -22,6 +22,7 @@
 #include "qapi/error.h"
 #include "qapi/qapi-types-machine.h"
 #include "qapi/util.h"
+#include "system/numa.h"
 #include "trace.h"
 
 typedef struct NvgraceGpu {
@@ -164,6 +165,8 @@ void nvgrace_build_srat(GArray *table_data, MachineState *ms,
         build_srat_memory(table_data, gpu->base, gpu->size, gpu->node,
                           MEM_AFFINITY_ENABLED |
                           (gpu->online_boot ? 0 : MEM_AFFINITY_HOTPLUGGABLE));
+        /* With that entry the node is a valid target of the HMAT. */
+        ms->numa_state->nodes[gpu->node].has_device_mem = true;
         /*
          * Every node of the GPU is a Generic Initiator for it: this is
          * how the guest driver finds the nodes of its MIG instances.

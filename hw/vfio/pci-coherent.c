@@ -554,16 +554,16 @@ static void vfio_pci_coherent_cleanup(VFIOPCICoherent *cd)
 }
 
 /*
- * For the HMAT, which then lists the nodes as initiators and a target.
- * -numa hmat-lb is checked before devices exist, so it can name such a node
- * as its initiator only when acpi-generic-initiator objects declare it.
+ * For the HMAT, which then lists the nodes as initiators (and the first
+ * as a target, once the machine's SRAT gives it the memory).  -numa
+ * hmat-lb is checked before devices exist, so it can name such a node as
+ * its initiator only when acpi-generic-initiator objects declare it.
  */
 static void vfio_pci_coherent_claim_nodes(VFIOPCICoherent *cd)
 {
     NumaState *numa = MACHINE(qdev_get_machine())->numa_state;
     uint32_t n;
 
-    numa->nodes[cd->node].has_device_mem = true;
     for (n = cd->node; n < cd->node + cd->node_count; n++) {
         numa->nodes[n].has_gi = true;
     }
