@@ -233,8 +233,8 @@ class NoFwb(unittest.TestCase):
         self.assertNotIn("Stage-2 Force Write-Back", kvm)
         l2 = section(out, "l2", "end")
         self.assertIn("qemu: exit status 1", l2)
-        self.assertRegex(l2, r"vfio \S+: host KVM cannot map the coherent memory "
-                         r"cacheable into the guest "
+        self.assertRegex(l2, r"vfio \S+: host KVM cannot map the coherent "
+                         r"memory cacheable into the guest "
                          r"\(KVM_CAP_ARM_CACHEABLE_PFNMAP_SUPPORTED is "
                          r"missing")
         self.assertEqual(backing[:8], HOST_PATTERN.to_bytes(8, "little"))

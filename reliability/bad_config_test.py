@@ -50,8 +50,8 @@ STARTUP = {
     "node-unset": (
         machine() + gpu(node=None, node_count=None), None,
         (r": vfio 0009:01:00.0: 'node' is not set$",
-         "Declare the device's memory-only NUMA nodes with -numa node,nodeid=N "
-         "and set node=N.")),
+         "Declare the device's memory-only NUMA nodes with -numa "
+         "node,nodeid=N and set node=N.")),
     "node-with-cpus": (
         machine() + gpu(node=0), None,
         (r"NUMA node 0 has CPUs; the device's nodes must be memory-only$",
@@ -131,8 +131,8 @@ STARTUP = {
         ["-M", "sbsa-ref", "-L", "@ROMS@"] + NO_VIRT_PCI +
         gpu(port=None, node=None, node_count=None), None,
         (r": vfio 0009:01:00.0: vfio-pci-nvgrace needs a machine that "
-         r"describes its coherent memory to the guest; machine 'sbsa-ref' does "
-         r"not$", "Arm's 'virt' machine does.")),
+         r"describes its coherent memory to the guest; machine 'sbsa-ref' "
+         r"does not$", "Arm's 'virt' machine does.")),
     "machine-without-pci": (
         ["-M", "none"] + gpu(port=None, node=None, node_count=None), None,
         r"No 'PCI' bus found for device 'vfio-pci-nvgrace'"),
