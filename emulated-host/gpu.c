@@ -584,6 +584,13 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
                 return -1;
             }
             gpu->train_ms = ms;
+        } else if (!strcmp(tok, "phys-bars")) {
+            if (strcmp(val, "on") && strcmp(val, "off")) {
+                snprintf(err, errlen, "phys-bars=%s: expected on or off",
+                         val);
+                return -1;
+            }
+            gpu->phys_bars = !strcmp(val, "on");
         } else if (!strcmp(tok, "group")) {
             char *end;
 
@@ -595,7 +602,7 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
         } else {
             snprintf(err, errlen, "unknown key '%s' (host, model, "
                      "device-id, mem, abi, bar-fault, fault, coherent, "
-                     "backing, group, train)", tok);
+                     "backing, group, train, phys-bars)", tok);
             return -1;
         }
     }
@@ -708,6 +715,7 @@ void emu_gpu_reset(struct emu_gpu *gpu)
 {
     memset(gpu->bar_val, 0, sizeof(gpu->bar_val));
     gpu->resets++;
+    emu_dma_revoke(gpu, true);
     gpu_start_training(gpu);
 }
 
@@ -781,17 +789,24 @@ unsigned emu_num_regions(const struct emu_gpu *gpu)
     return gpu->coherent_region ? EMU_REGION_COHERENT + 1 : EMU_REGION_COHERENT;
 }
 
+bool emu_gpu_in_d3hot(const struct emu_gpu *gpu)
+{
+    return (gpu->config[PM_CAP + EMU_PM_CTRL] & EMU_PM_STATE_MASK) ==
+           EMU_PM_D3HOT;
+}
+
 /*
  * Linux 6.19+ maps nvgrace-gpu's usemem (the fake BAR4) on fault, and only
  * while the virtual COMMAND.MEMORY is set and the GPU is not in D3hot;
- * either change zaps the mapping.  The device-specific region is not gated.
+ * either change zaps the mapping.  The device-specific region is not gated
+ * by them.  Both are while the user's low power is engaged.
  */
 bool emu_gpu_usemem_gated(const struct emu_gpu *gpu)
 {
-    return gpu->upstream_bar &&
-           (!(gpu->config[0x04] & EMU_COMMAND_MEMORY) ||
-            (gpu->config[PM_CAP + EMU_PM_CTRL] & EMU_PM_STATE_MASK) ==
-            EMU_PM_D3HOT);
+    return gpu->low_power ||
+           (gpu->upstream_bar &&
+            (!(gpu->config[0x04] & EMU_COMMAND_MEMORY) ||
+             emu_gpu_in_d3hot(gpu)));
 }
 
 /* The region that holds the GPU memory QEMU maps. */

@@ -11,6 +11,7 @@
 /* The plain and *64 names are defined separately below: no redirection. */
 #undef _FILE_OFFSET_BITS
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,12 +24,17 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "nvgrace-host.h"
 
 #define EXPORT __attribute__((visibility("default")))
+
+/* The vfio cdev of emulated GPU n is /dev/vfio/devices/vfio<n>. */
+#define EMU_VFIO_CDEV_MAJOR 511
+#define EMU_VFIO_CDEV_DIR   "/dev/vfio/devices/vfio"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct emu_file *files[EMU_MAX_FD];
@@ -41,6 +47,10 @@ static int (*real_ioctl)(int, unsigned long, ...);
 static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
 static int (*real_munmap)(void *, size_t);
 static int (*real_stat)(const char *, struct stat *);
+static int (*real_fstat)(int, struct stat *);
+static DIR *(*real_opendir)(const char *);
+static struct dirent *(*real_readdir)(DIR *);
+static int (*real_closedir)(DIR *);
 static int (*real_lstat)(const char *, struct stat *);
 static ssize_t (*real_readlink)(const char *, char *, size_t);
 ssize_t (*real_pread)(int, void *, size_t, off_t);
@@ -70,6 +80,10 @@ static void resolve(void)
     real_mmap = next_symbol("mmap");
     real_munmap = next_symbol("munmap");
     real_stat = next_symbol("stat");
+    real_fstat = next_symbol("fstat");
+    real_opendir = next_symbol("opendir");
+    real_readdir = next_symbol("readdir");
+    real_closedir = next_symbol("closedir");
     real_lstat = next_symbol("lstat");
     real_readlink = next_symbol("readlink");
     real_pread = next_symbol("pread");
@@ -191,7 +205,7 @@ int emu_new_file(enum emu_file_kind kind, struct emu_gpu *gpu,
     case EMU_FILE_DEVICE:
         gpu->device_open = true;
         break;
-    case EMU_FILE_CONTAINER:
+    default:
         break;
     }
     emu.live_files++;
@@ -220,9 +234,18 @@ static void emu_file_release(int fd, struct emu_file *f)
         break;
     case EMU_FILE_DEVICE:
         f->gpu->device_open = false;
+        if (f->cdev) {
+            emu_cdev_release(f);
+        }
         break;
     case EMU_FILE_CONTAINER:
         emu_container_put(f->container);
+        break;
+    case EMU_FILE_IOMMUFD:
+        emu_iommufd_put(f->ictx);
+        break;
+    case EMU_FILE_DMABUF:
+        /* iommufd's mappings of it stay, as they hold the dma-buf */
         break;
     }
     free(f);
@@ -230,7 +253,35 @@ static void emu_file_release(int fd, struct emu_file *f)
     emu_stats_write();
 }
 
-/* /dev/vfio/vfio and /dev/vfio/<group> of an emulated GPU. */
+/* The vfio cdev of emulated GPU n is /dev/vfio/devices/vfio<n>. */
+
+/* A vfio cdev, once per GPU as its group. */
+static int emu_open_cdev(const char *path)
+{
+    struct emu_gpu *gpu;
+    char *end;
+    unsigned long n = strtoul(path + strlen(EMU_VFIO_CDEV_DIR), &end, 10);
+    int fd;
+
+    if (*end || end == path + strlen(EMU_VFIO_CDEV_DIR) ||
+        n >= emu.nr_gpus) {
+        return -ENOENT;
+    }
+    gpu = &emu.gpus[n];
+    if (gpu->device_open) {
+        return -EBUSY;
+    }
+    fd = emu_new_file(EMU_FILE_DEVICE, gpu, NULL);
+    if (fd >= 0) {
+        emu_file_get(fd)->cdev = true;
+    }
+    return fd;
+}
+
+/*
+ * /dev/iommu, /dev/vfio/vfio, /dev/vfio/<group> and
+ * /dev/vfio/devices/vfio<n> of an emulated GPU.
+ */
 static int emu_open(const char *path)
 {
     struct emu_container *c;
@@ -239,15 +290,20 @@ static int emu_open(const char *path)
     long group;
     int ret;
 
+    if (!strcmp(path, "/dev/iommu")) {
+        return emu_iommufd_new();
+    }
+    if (!strncmp(path, EMU_VFIO_CDEV_DIR, strlen(EMU_VFIO_CDEV_DIR))) {
+        return emu_open_cdev(path);
+    }
     if (!strcmp(path, "/dev/vfio/vfio")) {
-        c = calloc(1, sizeof(*c));
+        c = emu_container_new(false);
         if (!c) {
             return -ENOMEM;
         }
-        c->refs = 1;
         ret = emu_new_file(EMU_FILE_CONTAINER, NULL, c);
         if (ret < 0) {
-            free(c);
+            emu_container_put(c);
         }
         return ret;
     }
@@ -264,7 +320,8 @@ static int emu_open(const char *path)
 
 static bool is_vfio_path(const char *path)
 {
-    return active && !strncmp(path, "/dev/vfio/", 10);
+    return active && (!strncmp(path, "/dev/vfio/", 10) ||
+                      !strcmp(path, "/dev/iommu"));
 }
 
 static int open_common(const char *path)
@@ -286,6 +343,43 @@ static mode_t open_mode(int flags, va_list ap)
     return (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
 }
 
+/*
+ * <sysfs>/vfio-dev/vfio<n>/dev of GPU n: its cdev's "major:minor", in a
+ * memfd; -ENOENT for any other path.
+ */
+static int open_sysfs_file(const char *path)
+{
+    const char *rest;
+    struct emu_gpu *gpu = active ? emu_gpu_by_sysfs(path, &rest) : NULL;
+    char want[64], text[32];
+    int fd, n;
+
+    if (!gpu) {
+        return -ENOENT;
+    }
+    snprintf(want, sizeof(want), "/vfio-dev/vfio%u/dev", gpu->index);
+    if (strcmp(rest, want)) {
+        return -ENOENT;
+    }
+    n = snprintf(text, sizeof(text), "%d:%u\n", EMU_VFIO_CDEV_MAJOR,
+                 gpu->index);
+    fd = memfd_create("nvgrace-host-sysfs", MFD_CLOEXEC);
+    if (fd < 0) {
+        return -errno;
+    }
+    if (real_pwrite(fd, text, n, 0) != n) {
+        real_close(fd);
+        return -EIO;
+    }
+    return fd;
+}
+
+static bool is_sysfs_path(const char *path)
+{
+    return active && !strncmp(path, "/sys/bus/pci/devices/", 21) &&
+           strstr(path, "/vfio-dev/");
+}
+
 EXPORT int open(const char *path, int flags, ...)
 {
     va_list ap;
@@ -294,6 +388,15 @@ EXPORT int open(const char *path, int flags, ...)
     resolve_paths();
     if (is_vfio_path(path)) {
         return open_common(path);
+    }
+    if (is_sysfs_path(path)) {
+        int fd = open_sysfs_file(path);
+
+        if (fd < 0) {
+            errno = -fd;
+            return -1;
+        }
+        return fd;
     }
     va_start(ap, flags);
     mode = open_mode(flags, ap);
@@ -325,8 +428,8 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...)
     mode_t mode;
 
     resolve_paths();
-    if (is_vfio_path(path)) {
-        return open_common(path);
+    if (is_vfio_path(path) || is_sysfs_path(path)) {
+        return open(path, flags);
     }
     va_start(ap, flags);
     mode = open_mode(flags, ap);
@@ -379,8 +482,14 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
     case EMU_FILE_GROUP:
         ret = emu_group_ioctl(f, req, arg);
         break;
-    default:
+    case EMU_FILE_DEVICE:
         ret = emu_device_ioctl(f, req, arg);
+        break;
+    case EMU_FILE_IOMMUFD:
+        ret = emu_iommufd_ioctl(f, req, arg);
+        break;
+    default:
+        ret = -ENOTTY;
         break;
     }
     pthread_mutex_unlock(&lock);
@@ -408,10 +517,11 @@ static void *map_memory(struct emu_gpu *gpu, void *addr, size_t len, int prot,
 }
 
 /*
- * After a config write: when COMMAND.MEMORY changed, zap or restore every
- * live mapping of usemem in place, as the next fault would on Linux.
+ * After a config write or a low-power change: when the memory's gating
+ * changed, zap or restore every live mapping of usemem in place, as the
+ * next fault would on Linux.
  */
-static int update_memory_maps(struct emu_gpu *gpu, bool was_gated)
+int emu_update_memory_maps(struct emu_gpu *gpu, bool was_gated)
 {
     unsigned i;
 
@@ -455,8 +565,9 @@ static ssize_t device_rw(struct emu_gpu *gpu, void *buf, size_t len,
         if (write) {
             bool was_gated = emu_gpu_usemem_gated(gpu);
             ssize_t ret = emu_config_write(gpu, buf, len, roff);
-            int err = update_memory_maps(gpu, was_gated);
+            int err = emu_update_memory_maps(gpu, was_gated);
 
+            emu_dma_revoke(gpu, false);
             return err ? err : ret;
         }
         return emu_config_read(gpu, buf, len, roff);
@@ -538,6 +649,10 @@ static ssize_t rw_common(int fd, void *buf, size_t len, off_t off, bool write)
         }
         return write ? real_pwrite(fd, buf, len, off) :
                        real_pread(fd, buf, len, off);
+    }
+    if (f->cdev && !f->ictx) {
+        errno = EINVAL;
+        return -1;
     }
     pthread_mutex_lock(&lock);
     ret = device_rw(f->gpu, buf, len, off, write);
@@ -670,6 +785,11 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
     if (!f) {
         return real_mmap(addr, len, prot, flags, fd, off);
     }
+    if (f->kind == EMU_FILE_DMABUF || (f->cdev && !f->ictx)) {
+        /* vfio's dma-bufs have no mmap; a cdev nothing before its bind */
+        errno = EINVAL;
+        return MAP_FAILED;
+    }
     if (f->kind != EMU_FILE_DEVICE) {
         errno = ENODEV;
         return MAP_FAILED;
@@ -722,6 +842,151 @@ static int stat_common(const char *path, struct stat *st)
     memset(st, 0, sizeof(*st));
     st->st_mode = S_IFDIR | 0755;
     st->st_nlink = 2;
+    return 0;
+}
+
+/* The vfio cdev and /dev/iommu are character devices. */
+EXPORT int fstat(int fd, struct stat *st)
+{
+    struct emu_file *f;
+
+    resolve();
+    f = emu_file_get(fd);
+    if (!f || (f->kind != EMU_FILE_IOMMUFD && !f->cdev)) {
+        return real_fstat(fd, st);
+    }
+    memset(st, 0, sizeof(*st));
+    st->st_mode = S_IFCHR | 0600;
+    st->st_nlink = 1;
+    st->st_rdev = f->cdev ? makedev(EMU_VFIO_CDEV_MAJOR, f->gpu->index) :
+                  makedev(10, 123);
+    return 0;
+}
+
+EXPORT int emu_fstat64(int fd, struct stat *st) __asm__("fstat64");
+EXPORT int emu_fstat64(int fd, struct stat *st)
+{
+    return fstat(fd, st);
+}
+
+/*
+ * <sysfs>/vfio-dev of an emulated GPU: a directory whose one entry is
+ * vfio<n>.  Its DIR is the model's own; dirfd() of it is -1.
+ */
+struct emu_dir {
+    int fd;                 /* where glibc's DIR has its fd */
+    unsigned pos;
+    struct emu_gpu *gpu;
+    struct dirent ent;
+};
+
+#define EMU_MAX_DIRS 8
+static struct emu_dir *dirs[EMU_MAX_DIRS];
+
+static struct emu_dir *emu_dir_find(DIR *d)
+{
+    unsigned i;
+
+    for (i = 0; i < EMU_MAX_DIRS && d; i++) {
+        if ((DIR *)dirs[i] == d) {
+            return dirs[i];
+        }
+    }
+    return NULL;
+}
+
+EXPORT DIR *opendir(const char *path)
+{
+    const char *rest;
+    struct emu_gpu *gpu;
+    struct emu_dir *d;
+    unsigned i;
+
+    resolve_paths();
+    gpu = active ? emu_gpu_by_sysfs(path, &rest) : NULL;
+    if (!gpu || strcmp(rest, "/vfio-dev")) {
+        return real_opendir(path);
+    }
+    d = calloc(1, sizeof(*d));
+    if (!d) {
+        return NULL;
+    }
+    d->fd = -1;
+    d->gpu = gpu;
+    pthread_mutex_lock(&lock);
+    for (i = 0; i < EMU_MAX_DIRS && dirs[i]; i++) {
+        continue;
+    }
+    if (i < EMU_MAX_DIRS) {
+        dirs[i] = d;
+    }
+    pthread_mutex_unlock(&lock);
+    if (i == EMU_MAX_DIRS) {
+        free(d);
+        errno = EMFILE;
+        return NULL;
+    }
+    return (DIR *)d;
+}
+
+EXPORT struct dirent *readdir(DIR *dir)
+{
+    static const char *const dots[] = { ".", ".." };
+    struct emu_dir *d;
+
+    resolve();
+    pthread_mutex_lock(&lock);
+    d = emu_dir_find(dir);
+    pthread_mutex_unlock(&lock);
+    if (!d) {
+        return real_readdir(dir);
+    }
+    memset(&d->ent, 0, sizeof(d->ent));
+    switch (d->pos++) {
+    case 0:
+    case 1:
+        d->ent.d_type = DT_DIR;
+        strcpy(d->ent.d_name, dots[d->pos - 1]);
+        break;
+    case 2:
+        d->ent.d_type = DT_DIR;
+        snprintf(d->ent.d_name, sizeof(d->ent.d_name), "vfio%u",
+                 d->gpu->index);
+        break;
+    default:
+        return NULL;
+    }
+    d->ent.d_ino = d->pos;
+    d->ent.d_off = d->pos;
+    d->ent.d_reclen = sizeof(d->ent);
+    return &d->ent;
+}
+
+/* On LP64, struct dirent64 is struct dirent. */
+EXPORT struct dirent *emu_readdir64(DIR *dir) __asm__("readdir64");
+EXPORT struct dirent *emu_readdir64(DIR *dir)
+{
+    return readdir(dir);
+}
+
+EXPORT int closedir(DIR *dir)
+{
+    struct emu_dir *d;
+    unsigned i;
+
+    resolve();
+    pthread_mutex_lock(&lock);
+    d = emu_dir_find(dir);
+    for (i = 0; i < EMU_MAX_DIRS && d; i++) {
+        if (dirs[i] == d) {
+            dirs[i] = NULL;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    if (!d) {
+        return real_closedir(dir);
+    }
+    free(d);
     return 0;
 }
 

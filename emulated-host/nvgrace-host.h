@@ -29,6 +29,7 @@
 #define EMU_REGION_BAR0         0
 #define EMU_REGION_BAR2         2   /* abi=bar: resmem (GH200) */
 #define EMU_REGION_BAR4         4   /* abi=bar: usemem */
+#define EMU_REGION_BAR5         5
 #define EMU_REGION_CONFIG       7
 #define EMU_REGION_COHERENT     9
 #define EMU_NUM_IRQS            5
@@ -120,6 +121,14 @@ struct emu_gpu {
     int decode_off_fd;      /* empty: mapped over usemem while gated */
     bool group_open;
     bool device_open;
+    /* VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY until LOW_POWER_EXIT */
+    bool low_power;
+    /*
+     * phys-bars=on: the GPU has physical BARs behind nvgrace-gpu's fake
+     * BAR2 and BAR4, so vfio-pci-core can claim them and export them as
+     * dma-bufs.  Off, as on the GPU a nested host sees (ENODEV).
+     */
+    bool phys_bars;
 
     uint8_t config[EMU_CONFIG_SIZE];
     uint8_t config_wmask[EMU_CONFIG_SIZE];
@@ -139,27 +148,48 @@ struct emu_dma {
     uint64_t size;
     uint64_t vaddr;
     struct emu_gpu *coherent;   /* whose coherent memory it maps, if any */
+    /* Mapped from a dma-buf of this GPU's region: revoked with it. */
+    struct emu_gpu *exporter;
+    unsigned region;
+    bool revoked;               /* unmapped from the IOMMU, IOVA still used */
 };
 
+/* A type1 container, or an iommufd IOAS. */
 struct emu_container {
     int refs;               /* the container fd and each attached group */
     uint32_t gpus;          /* bit n: emu.gpus[n]'s group is attached */
     int iommu_type;         /* 0 until VFIO_SET_IOMMU */
-    int groups;
+    int groups;             /* attached groups, or devices of an IOAS */
+    bool ioas;              /* mappings outlive the devices */
     struct emu_dma *dma;
     size_t nr_dma;
+    struct emu_container *next;     /* emu.containers */
 };
 
 enum emu_file_kind {
     EMU_FILE_CONTAINER = 1,
     EMU_FILE_GROUP,
     EMU_FILE_DEVICE,
+    EMU_FILE_IOMMUFD,
+    EMU_FILE_DMABUF,
 };
+
+struct emu_iommufd;
 
 struct emu_file {
     enum emu_file_kind kind;
-    struct emu_gpu *gpu;                /* group and device */
-    struct emu_container *container;    /* container, and a group's link */
+    struct emu_gpu *gpu;                /* group, device and dma-buf */
+    /* container, a group's link, a vfio cdev's attached IOAS */
+    struct emu_container *container;
+    /* vfio cdev (/dev/vfio/devices/vfioN): the iommufd it is bound to */
+    bool cdev;
+    struct emu_iommufd *ictx;
+    uint32_t devid;
+    uint32_t hwpt;                      /* the attached HWPT's id, or 0 */
+    /* dma-buf: one range of a region */
+    unsigned region;
+    uint64_t offset, length;
+    unsigned nr_ranges;
 };
 
 struct emu_host {
@@ -171,6 +201,7 @@ struct emu_host {
     unsigned long dma_unmap_calls;
     unsigned long live_dma_mappings;
     unsigned long live_files;
+    struct emu_container *containers;   /* every container and IOAS */
 };
 
 extern struct emu_host emu;
@@ -187,6 +218,7 @@ uint64_t emu_region_backing_offset(const struct emu_gpu *gpu, unsigned index);
 unsigned emu_num_regions(const struct emu_gpu *gpu);
 unsigned emu_memory_region(const struct emu_gpu *gpu);
 bool emu_gpu_usemem_gated(const struct emu_gpu *gpu);
+bool emu_gpu_in_d3hot(const struct emu_gpu *gpu);
 /* Retraining after a reset: a touch of the memory waits (train=). */
 bool emu_gpu_training(const struct emu_gpu *gpu);
 int emu_config_read(struct emu_gpu *gpu, void *buf, size_t len, uint64_t off);
@@ -197,14 +229,33 @@ int emu_config_write(struct emu_gpu *gpu, const void *buf, size_t len,
 int emu_container_ioctl(struct emu_file *f, unsigned long req, void *arg);
 int emu_group_ioctl(struct emu_file *f, unsigned long req, void *arg);
 int emu_device_ioctl(struct emu_file *f, unsigned long req, void *arg);
+struct emu_container *emu_container_new(bool ioas);
 void emu_container_put(struct emu_container *c);
+void emu_container_attach(struct emu_container *c, struct emu_gpu *gpu);
 void emu_container_detach(struct emu_container *c, struct emu_gpu *gpu);
+struct emu_gpu *emu_dma_coherent_owner(uint64_t vaddr, uint64_t size,
+                                       int64_t *mem_off);
+int emu_dma_add(struct emu_container *c, const struct emu_dma *map,
+                int64_t mem_off);
+int emu_dma_remove(struct emu_container *c, uint64_t start, uint64_t end,
+                   uint64_t *unmapped);
+bool emu_dmabuf_revoked(const struct emu_gpu *gpu, unsigned region);
+void emu_dma_revoke(struct emu_gpu *gpu, bool reset);
+
+/* iommufd.c; EMU_NOT_CDEV_IOCTL: not a request only a vfio cdev has */
+#define EMU_NOT_CDEV_IOCTL  515
+int emu_iommufd_new(void);
+int emu_iommufd_ioctl(struct emu_file *f, unsigned long req, void *arg);
+int emu_cdev_ioctl(struct emu_file *f, unsigned long req, void *arg);
+void emu_cdev_release(struct emu_file *f);
+void emu_iommufd_put(struct emu_iommufd *ictx);
 
 /* interpose.c */
 int emu_new_file(enum emu_file_kind kind, struct emu_gpu *gpu,
                  struct emu_container *c);
 struct emu_file *emu_file_get(int fd);
 void emu_stats_write(void);
+int emu_update_memory_maps(struct emu_gpu *gpu, bool was_gated);
 extern ssize_t (*real_pread)(int, void *, size_t, off_t);
 extern ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
 

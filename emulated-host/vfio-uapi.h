@@ -1,6 +1,9 @@
 /*
- * The host's VFIO uAPI as the emulated host offers it: <linux/vfio.h> and
- * the coherent-memory region type that kernel/0001 adds to it.
+ * The host's uAPI as the emulated host offers it: Linux 7.3's
+ * <linux/vfio.h> with the coherent-memory region type of kernel/0001, and
+ * <linux/iommufd.h>.  Copies are kept in uapi/ (those of QEMU's
+ * linux-headers after the series' header update), since the build
+ * machine's own headers may predate both.
  *
  * Copyright (c) 2026 The vfio-pci-nvgrace authors
  *
@@ -10,12 +13,14 @@
 #ifndef NVGRACE_VFIO_UAPI_H
 #define NVGRACE_VFIO_UAPI_H
 
-#include <linux/vfio.h>
+#include <linux/stddef.h>
 
-/* Until this machine's kernel headers carry the series (kernel/0001). */
-#ifndef VFIO_REGION_TYPE_MEM
-#define VFIO_REGION_TYPE_MEM                4
-#define VFIO_REGION_SUBTYPE_MEM_COHERENT    1
+/* Older <linux/stddef.h> (before Linux 6.9) lacks it. */
+#ifndef __counted_by
+#define __counted_by(m)
 #endif
+
+#include "uapi/linux/vfio.h"
+#include "uapi/linux/iommufd.h"
 
 #endif /* NVGRACE_VFIO_UAPI_H */

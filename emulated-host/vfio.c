@@ -230,10 +230,133 @@ static int device_set_irqs(struct vfio_irq_set *set)
     return 0;
 }
 
+/*
+ * VFIO_DEVICE_FEATURE_DMA_BUF: a dma-buf of ranges of a region, as
+ * vfio_pci_core_feature_dma_buf() and nvgrace-gpu's get_dmabuf_phys()
+ * make it.  Only BARs vfio-pci-core claimed, and kernel/0003's memory
+ * region, can be exported.
+ */
+static int device_export_dmabuf(struct emu_gpu *gpu,
+                                 struct vfio_device_feature_dma_buf *req,
+                                 size_t len)
+{
+    uint64_t size, end, total = 0;
+    bool claimed;
+    unsigned i;
+    int fd;
+
+    if (len < sizeof(*req) ||
+        len < sizeof(*req) + req->nr_ranges * sizeof(req->dma_ranges[0])) {
+        return -EINVAL;
+    }
+    if (!req->nr_ranges || req->flags) {
+        return -EINVAL;
+    }
+    claimed = req->region_index == EMU_REGION_BAR0 ||
+              ((req->region_index == EMU_REGION_BAR2 ||
+                req->region_index == EMU_REGION_BAR4) && gpu->phys_bars) ||
+              (req->region_index == EMU_REGION_COHERENT &&
+               gpu->coherent_region);
+    size = emu_region_real_size(gpu, req->region_index);
+    if (!claimed || !size) {
+        return -ENODEV;
+    }
+    for (i = 0; i < req->nr_ranges; i++) {
+        const struct vfio_region_dma_range *r = &req->dma_ranges[i];
+
+        if (!r->length || (r->offset | r->length) & (EMU_PAGE_SIZE - 1) ||
+            __builtin_add_overflow(r->offset, r->length, &end) ||
+            __builtin_add_overflow(total, r->length, &total) ||
+            end > size) {
+            return -EINVAL;
+        }
+    }
+    fd = emu_new_file(EMU_FILE_DMABUF, gpu, NULL);
+    if (fd >= 0) {
+        struct emu_file *buf = emu_file_get(fd);
+
+        buf->region = req->region_index;
+        buf->offset = req->dma_ranges[0].offset;
+        buf->length = req->dma_ranges[0].length;
+        buf->nr_ranges = req->nr_ranges;
+    }
+    return fd;
+}
+
+/*
+ * The user's low power: every mapping of the GPU faults, and every
+ * dma-buf is revoked, until LOW_POWER_EXIT (vfio_pci_core_pm_entry()).
+ */
+static int device_set_low_power(struct emu_gpu *gpu, bool on)
+{
+    bool was_gated = emu_gpu_usemem_gated(gpu);
+
+    if (on && gpu->low_power) {
+        return -EINVAL;
+    }
+    gpu->low_power = on;
+    emu_dma_revoke(gpu, false);
+    return emu_update_memory_maps(gpu, was_gated);
+}
+
+/* VFIO_DEVICE_FEATURE, as vfio_ioctl_device_feature() checks it. */
+static int device_feature(struct emu_gpu *gpu, struct vfio_device_feature *feat)
+{
+    uint32_t ops = feat->flags & (VFIO_DEVICE_FEATURE_GET |
+                                  VFIO_DEVICE_FEATURE_SET);
+    uint32_t supported;
+
+    if (feat->argsz < sizeof(*feat) ||
+        feat->flags & ~(VFIO_DEVICE_FEATURE_MASK | VFIO_DEVICE_FEATURE_GET |
+                        VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_PROBE) ||
+        (ops == (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET) &&
+         !(feat->flags & VFIO_DEVICE_FEATURE_PROBE))) {
+        return -EINVAL;
+    }
+    switch (feat->flags & VFIO_DEVICE_FEATURE_MASK) {
+    case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY:
+    case VFIO_DEVICE_FEATURE_LOW_POWER_EXIT:
+        supported = VFIO_DEVICE_FEATURE_SET;
+        break;
+    case VFIO_DEVICE_FEATURE_DMA_BUF:
+        supported = VFIO_DEVICE_FEATURE_GET;
+        break;
+    default:
+        /* No migration, no dirty tracking: as a plain vfio-pci. */
+        return -ENOTTY;
+    }
+    /* vfio_check_feature() */
+    if (ops & ~supported) {
+        return -EINVAL;
+    }
+    if (feat->flags & VFIO_DEVICE_FEATURE_PROBE) {
+        return 0;
+    }
+    if (!ops) {
+        return -EINVAL;
+    }
+    switch (feat->flags & VFIO_DEVICE_FEATURE_MASK) {
+    case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY:
+        return device_set_low_power(gpu, true);
+    case VFIO_DEVICE_FEATURE_LOW_POWER_EXIT:
+        return device_set_low_power(gpu, false);
+    default:
+        return device_export_dmabuf(gpu, (void *)feat->data,
+                                    feat->argsz - sizeof(*feat));
+    }
+}
+
 int emu_device_ioctl(struct emu_file *f, unsigned long req, void *arg)
 {
     struct emu_gpu *gpu = f->gpu;
 
+    if (f->cdev) {
+        int ret = emu_cdev_ioctl(f, req, arg);
+
+        if (ret != -EMU_NOT_CDEV_IOCTL) {
+            return ret;
+        }
+    }
     switch (req) {
     case VFIO_DEVICE_GET_INFO: {
         struct vfio_device_info *info = arg;
@@ -262,6 +385,8 @@ int emu_device_ioctl(struct emu_file *f, unsigned long req, void *arg)
         emu_gpu_reset(gpu);
         emu_stats_write();
         return 0;
+    case VFIO_DEVICE_FEATURE:
+        return device_feature(gpu, arg);
     default:
         /* No migration, no hot reset, no display: as a plain vfio-pci. */
         return -ENOTTY;
@@ -296,9 +421,7 @@ int emu_group_ioctl(struct emu_file *f, unsigned long req, void *arg)
         }
         /* As type1: a container takes any number of groups. */
         f->container = cf->container;
-        f->container->gpus |= 1u << (f->gpu - emu.gpus);
-        f->container->refs++;
-        f->container->groups++;
+        emu_container_attach(f->container, f->gpu);
         return 0;
     }
     case VFIO_GROUP_UNSET_CONTAINER:
@@ -384,13 +507,12 @@ static bool container_fault(const struct emu_container *c,
     return false;
 }
 
-/* Does [vaddr, vaddr + size) touch a mapping of this GPU's coherent memory? */
 /*
  * The GPU whose coherent memory [vaddr, vaddr + size) overlaps, if any, and
  * the offset in that memory at which vaddr lies.
  */
-static struct emu_gpu *dma_coherent_owner(uint64_t vaddr, uint64_t size,
-                                          int64_t *mem_off)
+struct emu_gpu *emu_dma_coherent_owner(uint64_t vaddr, uint64_t size,
+                                       int64_t *mem_off)
 {
     unsigned g, i;
 
@@ -410,20 +532,18 @@ static struct emu_gpu *dma_coherent_owner(uint64_t vaddr, uint64_t size,
     return NULL;
 }
 
-static int iommu_map_dma(struct emu_container *c,
-                         struct vfio_iommu_type1_dma_map *map)
+/*
+ * Record @map in @c, type1's or an IOAS's; @mem_off is where its IOVA
+ * lies in @map->coherent's memory.
+ */
+int emu_dma_add(struct emu_container *c, const struct emu_dma *map,
+                int64_t mem_off)
 {
     struct emu_dma *d;
-    struct emu_gpu *owner;
-    int64_t mem_off = 0;
     size_t i;
 
-    if (map->argsz < sizeof(*map) ||
-        map->flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)) {
-        return -EINVAL;
-    }
-    if (!map->size || (map->iova | map->size | map->vaddr) &
-        (EMU_PAGE_SIZE - 1) || map->iova + map->size < map->iova ||
+    if (!map->size || (map->iova | map->size) & (EMU_PAGE_SIZE - 1) ||
+        map->iova + map->size < map->iova ||
         map->iova + map->size > 1ULL << EMU_IOVA_BITS) {
         return -EINVAL;
     }
@@ -436,10 +556,39 @@ static int iommu_map_dma(struct emu_container *c,
     if (c->nr_dma == EMU_DMA_ENTRIES_MAX) {
         return -ENOSPC;
     }
-    owner = dma_coherent_owner(map->vaddr, map->size, &mem_off);
     if (container_fault(c, EMU_FAULT_DMA_MAP)) {
         return -ENOMEM;
     }
+    d = realloc(c->dma, (c->nr_dma + 1) * sizeof(*d));
+    if (!d) {
+        return -ENOMEM;
+    }
+    c->dma = d;
+    c->dma[c->nr_dma++] = *map;
+    if (map->coherent) {
+        map->coherent->coherent_dma_maps++;
+        map->coherent->live_coherent_dma_maps++;
+        map->coherent->live_coherent_dma_bytes += map->size;
+        map->coherent->coherent_dma_iova = map->iova - mem_off;
+    }
+    emu.dma_map_calls++;
+    emu.live_dma_mappings++;
+    emu_stats_write();
+    return 0;
+}
+
+static int iommu_map_dma(struct emu_container *c,
+                         struct vfio_iommu_type1_dma_map *map)
+{
+    struct emu_gpu *owner;
+    int64_t mem_off = 0;
+
+    if (map->argsz < sizeof(*map) ||
+        map->flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE) ||
+        map->vaddr & (EMU_PAGE_SIZE - 1)) {
+        return -EINVAL;
+    }
+    owner = emu_dma_coherent_owner(map->vaddr, map->size, &mem_off);
     if (owner && owner->fault == EMU_FAULT_DMA_MAP_MEMORY) {
         /* As iommufd does for a PFNMAP mapping. */
         return -EFAULT;
@@ -448,30 +597,18 @@ static int iommu_map_dma(struct emu_container *c,
         /* type1 faults the PFNs in, and the fault fails with decode off. */
         return -EFAULT;
     }
-    d = realloc(c->dma, (c->nr_dma + 1) * sizeof(*d));
-    if (!d) {
-        return -ENOMEM;
-    }
-    c->dma = d;
-    c->dma[c->nr_dma++] = (struct emu_dma) {
+    return emu_dma_add(c, &(struct emu_dma) {
         .iova = map->iova, .size = map->size, .vaddr = map->vaddr,
         .coherent = owner,
-    };
-    if (owner) {
-        owner->coherent_dma_maps++;
-        owner->live_coherent_dma_maps++;
-        owner->live_coherent_dma_bytes += map->size;
-        owner->coherent_dma_iova = map->iova - mem_off;
-    }
-    emu.dma_map_calls++;
-    emu.live_dma_mappings++;
-    emu_stats_write();
-    return 0;
+    }, mem_off);
 }
 
-/* A mapping goes away: by unmap, or with its container. */
+/* A mapping goes away: by unmap, revocation, or with its container. */
 static void dma_forget(struct emu_dma *d)
 {
+    if (d->revoked) {
+        return;
+    }
     if (d->coherent) {
         d->coherent->live_coherent_dma_maps--;
         d->coherent->live_coherent_dma_bytes -= d->size;
@@ -489,17 +626,19 @@ static void dma_forget_all(struct emu_container *c)
     c->nr_dma = 0;
 }
 
-static int iommu_unmap_dma(struct emu_container *c,
-                           struct vfio_iommu_type1_dma_unmap *unmap)
+/*
+ * Remove the mappings inside [start, end); -EINVAL if the range splits
+ * one (type1 v2 and iommufd both refuse that).
+ */
+int emu_dma_remove(struct emu_container *c, uint64_t start, uint64_t end,
+                   uint64_t *unmapped)
 {
-    uint64_t start = unmap->iova, end = unmap->iova + unmap->size;
-    uint64_t unmapped = 0;
     size_t i;
 
-    if (unmap->argsz < sizeof(*unmap) || unmap->flags || end < start) {
+    *unmapped = 0;
+    if (end < start) {
         return -EINVAL;
     }
-    /* Type1 v2: a range may not split a mapping. */
     for (i = 0; i < c->nr_dma; i++) {
         struct emu_dma *d = &c->dma[i];
         bool inside = d->iova >= start && d->iova + d->size <= end;
@@ -512,17 +651,70 @@ static int iommu_unmap_dma(struct emu_container *c,
         struct emu_dma *d = &c->dma[i];
 
         if (d->iova >= start && d->iova + d->size <= end) {
-            unmapped += d->size;
+            *unmapped += d->size;
             dma_forget(d);
             *d = c->dma[--c->nr_dma];
         } else {
             i++;
         }
     }
-    unmap->size = unmapped;
     emu.dma_unmap_calls++;
     emu_stats_write();
     return 0;
+}
+
+static int iommu_unmap_dma(struct emu_container *c,
+                           struct vfio_iommu_type1_dma_unmap *unmap)
+{
+    uint64_t unmapped;
+    int ret;
+
+    if (unmap->argsz < sizeof(*unmap) || unmap->flags) {
+        return -EINVAL;
+    }
+    ret = emu_dma_remove(c, unmap->iova, unmap->iova + unmap->size,
+                         &unmapped);
+    if (!ret) {
+        unmap->size = unmapped;
+    }
+    return ret;
+}
+
+/*
+ * Is a dma-buf of @region revoked now?  vfio-pci-core revokes a BAR's on
+ * memory decode off and in D3hot, and every one in the user's low power;
+ * kernel/0003 keeps a memory region's through decode and D-state changes.
+ */
+bool emu_dmabuf_revoked(const struct emu_gpu *gpu, unsigned region)
+{
+    bool bar_off = !(gpu->config[0x04] & EMU_COMMAND_MEMORY) ||
+                   emu_gpu_in_d3hot(gpu);
+
+    return gpu->low_power || (region <= EMU_REGION_BAR5 && bar_off);
+}
+
+/*
+ * Revoke the IOMMU mappings made from @gpu's dma-bufs that are revoked now,
+ * or with @reset all of them.  iommufd unmaps them and never maps them again
+ * by itself; their IOVA stays in use until the user unmaps it.
+ */
+void emu_dma_revoke(struct emu_gpu *gpu, bool reset)
+{
+    struct emu_container *c;
+    size_t i;
+
+    for (c = emu.containers; c; c = c->next) {
+        for (i = 0; i < c->nr_dma; i++) {
+            struct emu_dma *d = &c->dma[i];
+
+            if (d->exporter == gpu && !d->revoked &&
+                (reset || emu_dmabuf_revoked(gpu, d->region))) {
+                dma_forget(d);
+                d->revoked = true;
+            }
+        }
+    }
+    emu_stats_write();
 }
 
 int emu_container_ioctl(struct emu_file *f, unsigned long req, void *arg)
@@ -567,11 +759,34 @@ int emu_container_ioctl(struct emu_file *f, unsigned long req, void *arg)
     }
 }
 
-/* The last group leaving a container takes its IOMMU and mappings along. */
+struct emu_container *emu_container_new(bool ioas)
+{
+    struct emu_container *c = calloc(1, sizeof(*c));
+
+    if (c) {
+        c->refs = 1;
+        c->ioas = ioas;
+        c->next = emu.containers;
+        emu.containers = c;
+    }
+    return c;
+}
+
+void emu_container_attach(struct emu_container *c, struct emu_gpu *gpu)
+{
+    c->gpus |= 1u << (gpu - emu.gpus);
+    c->refs++;
+    c->groups++;
+}
+
+/*
+ * The last group leaving a type1 container takes its IOMMU and mappings
+ * along; an IOAS keeps its mappings.
+ */
 void emu_container_detach(struct emu_container *c, struct emu_gpu *gpu)
 {
     c->gpus &= ~(1u << (gpu - emu.gpus));
-    if (!--c->groups) {
+    if (!--c->groups && !c->ioas) {
         dma_forget_all(c);
         c->iommu_type = 0;
         emu_stats_write();
@@ -581,10 +796,17 @@ void emu_container_detach(struct emu_container *c, struct emu_gpu *gpu)
 
 void emu_container_put(struct emu_container *c)
 {
+    struct emu_container **p;
+
     if (--c->refs) {
         return;
     }
+    for (p = &emu.containers; *p != c; p = &(*p)->next) {
+        continue;
+    }
+    *p = c->next;
     dma_forget_all(c);
     free(c->dma);
     free(c);
+    emu_stats_write();
 }

@@ -76,14 +76,8 @@ REGION[("iommufd", "dma-buf-remap-after-reset")] = "ok"
 REGION[("iommufd", "dma-buf-map-low-power")] = "ENODEV"
 
 # Rows where the emulated host's region differs from the series, and what
-# fixes each.
-REGION_GAPS = {
-    ("type1", "dma-buf-export"): probe_test.GAPS[("type1", "dma-buf-export")],
-    ("type1", "touch-low-power"): probe_test.NO_LOW_POWER,
-    ("type1", "touch-after-low-power"): probe_test.NO_LOW_POWER,
-}
-REGION_GAPS.update({("iommufd", probe): probe_test.NO_IOMMUFD
-                    for (mode, probe) in REGION if mode == "iommufd"})
+# fixes each: none (probe_test.GAPS).
+REGION_GAPS = {}
 
 # BAR4 on the same kernel: Linux 7.3's semantics, the user's values read
 # back as written.
@@ -189,7 +183,7 @@ for _gpu in GPUS:
     probe_test.add_row_tests(_cls, REGION, REGION_GAPS)
     probe_test.add_wait_tests(
         _cls, ["%s %s" % (where, mode) for where in ("region", "bar")
-               for mode in ("type1", "iommufd")], ("type1",))
+               for mode in ("type1", "iommufd")], ("type1", "iommufd"))
     globals()[_cls.__name__] = _cls
 del Series, _cls, _gpu
 

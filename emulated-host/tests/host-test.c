@@ -11,6 +11,7 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -603,6 +605,241 @@ static void case_device_ids(void)
     CHECK(size == 4 * GIB && real == 2 * GIB + 256 * (1 << 20));
 }
 
+/*
+ * The vfio cdev as QEMU finds it (<sysfs>/vfio-dev/vfioN/dev), bound to a
+ * new iommufd and attached to a new IOAS; the ids in *ictx and *ioas.
+ */
+static int open_cdev(int *ictx, uint32_t *ioas, uint32_t *devid)
+{
+    struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+    struct vfio_device_attach_iommufd_pt attach = { .argsz = sizeof(attach) };
+    struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+    struct vfio_device_info info = { .argsz = sizeof(info) };
+    struct dirent *ent;
+    char text[32] = "";
+    struct stat st;
+    DIR *d = opendir(SYSFS0 "/vfio-dev");
+    int fd, dev, major, minor;
+
+    CHECK(d);
+    do {
+        ent = readdir(d);
+        CHECK(ent);
+    } while (strncmp(ent->d_name, "vfio", 4));
+    CHECK(!strcmp(ent->d_name, "vfio0"));
+    CHECK(!readdir(d));
+    CHECK(closedir(d) == 0);
+    fd = open(SYSFS0 "/vfio-dev/vfio0/dev", O_RDONLY);
+    CHECK(fd >= 0 && read(fd, text, sizeof(text) - 1) > 0);
+    close(fd);
+    CHECK(sscanf(text, "%d:%d", &major, &minor) == 2);
+
+    dev = open("/dev/vfio/devices/vfio0", O_RDWR);
+    CHECK(dev >= 0);
+    CHECK(fstat(dev, &st) == 0 && S_ISCHR(st.st_mode) &&
+          st.st_rdev == makedev(major, minor));
+    /* Nothing before the bind. */
+    CHECK(ioctl(dev, VFIO_DEVICE_GET_INFO, &info) < 0 && errno == EINVAL);
+    *ictx = open("/dev/iommu", O_RDWR);
+    CHECK(*ictx >= 0);
+    bind.iommufd = *ictx;
+    CHECK(ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind) == 0);
+    CHECK(ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0 && errno == EINVAL);
+    *devid = bind.out_devid;
+    CHECK(ioctl(*ictx, IOMMU_IOAS_ALLOC, &alloc) == 0);
+    *ioas = alloc.out_ioas_id;
+    attach.pt_id = *ioas;
+    CHECK(ioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach) == 0);
+    CHECK(ioctl(dev, VFIO_DEVICE_GET_INFO, &info) == 0);
+    return dev;
+}
+
+static int ioas_map_file(int ictx, uint32_t ioas, int fd, uint64_t iova,
+                         uint64_t len)
+{
+    struct iommu_ioas_map_file map = {
+        .size = sizeof(map), .ioas_id = ioas, .fd = fd,
+        .flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+                 IOMMU_IOAS_MAP_WRITEABLE,
+        .length = len, .iova = iova,
+    };
+
+    return ioctl(ictx, IOMMU_IOAS_MAP_FILE, &map) ? -errno : 0;
+}
+
+static int ioas_unmap(int ictx, uint32_t ioas, uint64_t iova, uint64_t len)
+{
+    struct iommu_ioas_unmap unmap = {
+        .size = sizeof(unmap), .ioas_id = ioas, .iova = iova, .length = len,
+    };
+
+    return ioctl(ictx, IOMMU_IOAS_UNMAP, &unmap) ? -errno : 0;
+}
+
+/* A dma-buf of @len bytes of @region from its start, or -errno. */
+static int export_dmabuf(int dev, unsigned region, uint64_t len)
+{
+    struct {
+        struct vfio_device_feature hdr;
+        struct vfio_device_feature_dma_buf buf;
+        struct vfio_region_dma_range range;
+    } __attribute__((packed)) req = {
+        .hdr = {
+            .argsz = sizeof(req),
+            .flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF,
+        },
+        .buf = { .region_index = region, .nr_ranges = 1 },
+        .range = { .length = len },
+    };
+    int fd = ioctl(dev, VFIO_DEVICE_FEATURE, &req);
+
+    return fd < 0 ? -errno : fd;
+}
+
+/*
+ * iommufd's objects: an IOAS with a device on it cannot be destroyed;
+ * maps by address of plain memory work, of the GPU memory fail (EFAULT,
+ * VM_PFNMAP); unmaps must not split a mapping; the IOAS keeps its
+ * mappings when the device leaves.
+ */
+static void case_iommufd_objects(void)
+{
+    struct iommu_destroy destroy = { .size = sizeof(destroy) };
+    struct iommu_hwpt_alloc hwpt = { .size = sizeof(hwpt) };
+    struct vfio_device_attach_iommufd_pt attach = { .argsz = sizeof(attach) };
+    struct vfio_device_detach_iommufd_pt detach = { .argsz = sizeof(detach) };
+    struct iommu_ioas_map map = {
+        .size = sizeof(map),
+        .flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE,
+        .length = 1 << 20, .iova = 0x100000,
+    };
+    uint32_t ioas, devid;
+    int ictx, dev = open_cdev(&ictx, &ioas, &devid);
+    void *plain = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    void *gpu = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, dev,
+                     REGION(9));
+
+    CHECK(plain != MAP_FAILED && gpu != MAP_FAILED);
+    CHECK(open("/dev/vfio/devices/vfio0", O_RDWR) < 0 && errno == EBUSY);
+    CHECK(open("/dev/vfio/devices/vfio1", O_RDWR) < 0 && errno == ENOENT);
+    destroy.id = ioas;
+    CHECK(ioctl(ictx, IOMMU_DESTROY, &destroy) < 0 && errno == EBUSY);
+
+    map.ioas_id = ioas;
+    map.user_va = (uintptr_t)plain;
+    CHECK(ioctl(ictx, IOMMU_IOAS_MAP, &map) == 0);
+    CHECK(ioctl(ictx, IOMMU_IOAS_MAP, &map) < 0 && errno == EEXIST);
+    map.user_va = (uintptr_t)gpu;
+    map.iova = 0x200000;
+    CHECK(ioctl(ictx, IOMMU_IOAS_MAP, &map) < 0 && errno == EFAULT);
+    CHECK(stat_value("live_dma_mappings") == 1);
+    CHECK(ioas_unmap(ictx, ioas, 0x100000, 4096) == -ENOENT);
+
+    /* A paging domain on the IOAS, as QEMU attaches the device. */
+    hwpt.dev_id = devid;
+    hwpt.pt_id = ioas;
+    CHECK(ioctl(ictx, IOMMU_HWPT_ALLOC, &hwpt) == 0);
+    attach.pt_id = hwpt.out_hwpt_id;
+    CHECK(ioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach) == 0);
+    destroy.id = hwpt.out_hwpt_id;
+    CHECK(ioctl(ictx, IOMMU_DESTROY, &destroy) < 0 && errno == EBUSY);
+    CHECK(ioctl(dev, VFIO_DEVICE_DETACH_IOMMUFD_PT, &detach) == 0);
+    CHECK(ioctl(ictx, IOMMU_DESTROY, &destroy) == 0);
+    CHECK(stat_value("live_dma_mappings") == 1);
+    CHECK(ioas_unmap(ictx, ioas, 0, UINT64_MAX) == 0);
+    CHECK(stat_value("live_dma_mappings") == 0);
+    destroy.id = ioas;
+    CHECK(ioctl(ictx, IOMMU_DESTROY, &destroy) == 0);
+    close(dev);
+    close(ictx);
+    CHECK(stat_value("live_files") == 0);
+}
+
+/*
+ * dma-bufs, as vfio-pci-core and kernel/0003 treat them: BAR4's only where
+ * vfio-pci-core could claim it (phys-bars=on); revoked by decode off on a
+ * BAR, by every reset and by the user's low power; iommufd then keeps the
+ * IOVA but not the mapping, and maps the dma-buf again once the user unmaps
+ * it.  The region's dma-buf survives decode off.
+ */
+static void case_dmabuf_revocation(void)
+{
+    uint16_t cmd_off = 0, cmd_on = 0x6;
+    struct vfio_device_feature low = { .argsz = sizeof(low) };
+    uint32_t ioas, devid;
+    int ictx, dev = open_cdev(&ictx, &ioas, &devid);
+    int bar4 = export_dmabuf(dev, 4, 1 << 20);
+    int region = export_dmabuf(dev, 9, 1 << 20);
+
+    CHECK(bar4 == -ENODEV && region >= 0);
+    CHECK(export_dmabuf(dev, 9, (1 << 20) + 1) == -EINVAL);
+    CHECK(mmap(NULL, 1 << 20, PROT_READ, MAP_SHARED, region, 0) ==
+          MAP_FAILED && errno == EINVAL);
+    CHECK(ioas_map_file(ictx, ioas, region, 0x100000, 2 << 20) == -EINVAL);
+    CHECK(ioas_map_file(ictx, ioas, region, 0x100000, 1 << 20) == 0);
+    CHECK(stat_value(GPU0 ".live_coherent_dma_maps") == 1);
+    CHECK(stat_value(GPU0 ".coherent_dma_iova") == 0x100000);
+
+    /* Decode off leaves the region's dma-buf alone. */
+    CHECK(pwrite(dev, &cmd_off, 2, REGION(7) + 4) == 2);
+    CHECK(stat_value(GPU0 ".live_coherent_dma_maps") == 1);
+    CHECK(pwrite(dev, &cmd_on, 2, REGION(7) + 4) == 2);
+
+    /* A reset revokes it: unmapped, IOVA still taken, mapped again. */
+    CHECK(ioctl(dev, VFIO_DEVICE_RESET) == 0);
+    CHECK(stat_value(GPU0 ".live_coherent_dma_maps") == 0);
+    CHECK(ioas_map_file(ictx, ioas, region, 0x100000, 1 << 20) == -EEXIST);
+    CHECK(ioas_unmap(ictx, ioas, 0x100000, 1 << 20) == 0);
+    CHECK(ioas_map_file(ictx, ioas, region, 0x100000, 1 << 20) == 0);
+    CHECK(stat_value(GPU0 ".live_coherent_dma_maps") == 1);
+
+    /* Low power revokes it, and it cannot be mapped until it ends. */
+    low.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET |
+                VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY;
+    CHECK(ioctl(dev, VFIO_DEVICE_FEATURE, &low) == 0);
+    low.flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY;
+    CHECK(ioctl(dev, VFIO_DEVICE_FEATURE, &low) < 0 && errno == EINVAL);
+    low.flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY;
+    CHECK(ioctl(dev, VFIO_DEVICE_FEATURE, &low) == 0);
+    CHECK(stat_value(GPU0 ".live_coherent_dma_maps") == 0);
+    CHECK(ioas_unmap(ictx, ioas, 0x100000, 1 << 20) == 0);
+    CHECK(ioas_map_file(ictx, ioas, region, 0x100000, 1 << 20) == -ENODEV);
+    low.flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_LOW_POWER_EXIT;
+    CHECK(ioctl(dev, VFIO_DEVICE_FEATURE, &low) == 0);
+    CHECK(ioas_map_file(ictx, ioas, region, 0x100000, 1 << 20) == 0);
+
+    /* The mapping holds the dma-buf: it outlives the fd. */
+    close(region);
+    CHECK(stat_value(GPU0 ".live_coherent_dma_maps") == 1);
+    close(dev);
+    close(ictx);
+    CHECK(stat_value(GPU0 ".live_coherent_dma_maps") == 0);
+    CHECK(stat_value("live_files") == 0);
+}
+
+/* BAR4 where vfio-pci-core claimed it: decode off revokes its dma-buf. */
+static void case_dmabuf_bar4(void)
+{
+    uint16_t cmd_off = 0, cmd_on = 0x6;
+    uint32_t ioas, devid;
+    int ictx, dev = open_cdev(&ictx, &ioas, &devid);
+    int bar4;
+
+    CHECK(pwrite(dev, &cmd_on, 2, REGION(7) + 4) == 2);
+    bar4 = export_dmabuf(dev, 4, 1 << 20);
+    CHECK(bar4 >= 0);
+    CHECK(ioas_map_file(ictx, ioas, bar4, 0x100000, 1 << 20) == 0);
+    CHECK(stat_value(GPU0 ".live_coherent_dma_maps") == 1);
+    CHECK(pwrite(dev, &cmd_off, 2, REGION(7) + 4) == 2);
+    CHECK(stat_value(GPU0 ".live_coherent_dma_maps") == 0);
+    CHECK(ioas_unmap(ictx, ioas, 0x100000, 1 << 20) == 0);
+    CHECK(ioas_map_file(ictx, ioas, bar4, 0x100000, 1 << 20) == -ENODEV);
+    CHECK(pwrite(dev, &cmd_on, 2, REGION(7) + 4) == 2);
+    CHECK(ioas_map_file(ictx, ioas, bar4, 0x100000, 1 << 20) == 0);
+    CHECK(stat_value(GPU0 ".live_coherent_dma_maps") == 1);
+}
+
 struct test_case {
     const char *name;
     void (*fn)(void);
@@ -638,6 +875,10 @@ static const struct test_case cases[] = {
       "host=" GPU0 ",mem=128G,backing=%s/mem" },
     { "dma-counting", case_dma_counting, "host=" GPU0 ",backing=%s/mem" },
     { "release", case_release, "host=" GPU0 },
+    { "iommufd-objects", case_iommufd_objects, "host=" GPU0 ",mem=1G" },
+    { "dmabuf-revocation", case_dmabuf_revocation, "host=" GPU0 ",mem=1G" },
+    { "dmabuf-bar4", case_dmabuf_bar4,
+      "host=" GPU0 ",abi=bar,mem=3G,phys-bars=on" },
     { "two-gpus", case_two_gpus,
       "host=" GPU0 ",backing=%s/mem;host=" GPU1 ",model=gb200,"
       "backing=%s/mem1" },

@@ -230,7 +230,6 @@ static int open_iommufd(struct gpu *g)
     struct vfio_device_attach_iommufd_pt attach = { .argsz = sizeof(attach) };
     struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
     char path[PATH_MAX];
-    FILE *f;
     int minor = -1;
 
     /* /dev/vfio/devices/vfioN, N from the device's vfio-dev directory */
@@ -239,10 +238,12 @@ static int open_iommufd(struct gpu *g)
 
         snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/vfio-dev/vfio%d/dev",
                  g->bdf, i);
-        f = fopen(p, "r");
-        if (f) {
+        /* open(), not fopen(): the emulated host interposes open() */
+        int fd = open(p, O_RDONLY);
+
+        if (fd >= 0) {
             minor = i;
-            fclose(f);
+            close(fd);
         }
     }
     if (minor < 0) {

@@ -14,6 +14,7 @@
 #include "qemu/units.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
+#include "standard-headers/linux/pci_regs.h"
 #include "vfio-nvgrace-host.h"
 
 /* The single vfio-pci-nvgrace entry of query-memory-devices. */
@@ -250,6 +251,83 @@ static void test_upstream_bar(const void *opaque)
     host_cleanup(&h);
 }
 
+/* virt's PCIe configuration space (ECAM), above 256 GiB */
+#define VIRT_HIGH_PCIE_ECAM 0x4010000000ULL
+
+/* The GPU's devfn on pcie.0, from query-pci. */
+static int gpu_devfn(QTestState *qts)
+{
+    QDict *resp = qtest_qmp(qts, "{ 'execute': 'query-pci' }");
+    QList *buses = qdict_get_qlist(resp, "return");
+    QList *devs = qdict_get_qlist(qobject_to(QDict, qlist_peek(buses)),
+                                  "devices");
+    QListEntry *d;
+    int devfn = -1;
+
+    QLIST_FOREACH_ENTRY(devs, d) {
+        QDict *dev = qobject_to(QDict, d->value);
+
+        if (qdict_get_int(qdict_get_qdict(dev, "id"), "vendor") == 0x10de) {
+            devfn = qdict_get_int(dev, "slot") << 3 |
+                    qdict_get_int(dev, "function");
+        }
+    }
+    qobject_unref(resp);
+    g_assert_cmpint(devfn, >=, 0);
+    return devfn;
+}
+
+/*
+ * The iommufd backend: iommufd maps the memory for other devices' DMA only
+ * through a dma-buf of its region, the coherent-memory region or BAR4
+ * where the host can export it, and a reset revokes that mapping, so the
+ * device maps it again after each.  On BAR4, the guest's decode-off does
+ * not reach the host, so it revokes nothing.
+ */
+static void test_iommufd(const void *opaque)
+{
+    g_autofree char *host = g_strdup_printf("mem=2G%s",
+                                            (const char *)opaque);
+    const uint64_t pattern = 0x696f6d6d75666401ULL;
+    uint64_t base, size, command, maps;
+    EmulatedHost h;
+    QTestState *qts;
+    QDict *data;
+    int i;
+
+    host_init(&h);
+    qts = host_qtest_start(&h, host,
+                           ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+                           "-object iommufd,id=iommufd0 "
+                           GPU_DEVICE ",iommufd=iommufd0");
+    data = query_coherent_mem(qts);
+    base = qdict_get_uint(data, "memaddr");
+    size = qdict_get_uint(data, "size");
+    qobject_unref(data);
+    command = VIRT_HIGH_PCIE_ECAM + (gpu_devfn(qts) << 12) + PCI_COMMAND;
+
+    qtest_writeq(qts, base, pattern);
+    maps = host_stat(&h, GPU_HOST ".coherent_dma_maps");
+    for (i = 0; i < 3; i++) {
+        qtest_writew(qts, command, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+        qtest_writew(qts, command, 0);
+        g_assert_cmpuint(host_stat(&h, GPU_HOST ".live_coherent_dma_maps"),
+                         ==, 1);
+        g_assert_cmphex(host_stat(&h, GPU_HOST ".coherent_dma_iova"), ==,
+                        base);
+        g_assert_cmphex(host_stat(&h, GPU_HOST ".live_coherent_dma_bytes"),
+                        ==, size);
+        g_assert_cmphex(qtest_readq(qts, base), ==, pattern);
+        qtest_system_reset(qts);
+    }
+    /* Mapped again after each of the three resets. */
+    g_assert_cmpuint(host_stat(&h, GPU_HOST ".coherent_dma_maps"), ==,
+                     maps + 3);
+    g_assert_cmpuint(host_stat(&h, GPU_HOST ".live_coherent_dma_maps"), ==, 1);
+    qtest_quit(qts);
+    host_cleanup(&h);
+}
+
 /*
  * Command lines QEMU must refuse: one line that names what is wrong and how
  * to fix it, exit status 1.
@@ -421,6 +499,13 @@ static const BadConfig bad_configs[] = {
         ",node=1",
         "vfio-pci-nvgrace '" GPU_HOST "': 'online=driver-managed' needs a "
         "guest that boots with ACPI"
+    }, {
+        /* BAR4 with no resource vfio-pci-core can claim: no dma-buf */
+        "iommufd-without-dma-buf", "abi=bar,mem=2G",
+        ONE_GPU_MACHINE "-m 1G,maxmem=4G -object iommufd,id=iommufd0 "
+        GPU_DEVICE ",iommufd=iommufd0",
+        "vfio " GPU_HOST ": other devices cannot DMA into the coherent "
+        "memory"
     }, {
         "driver-managed-without-acpi", "mem=1G",
         ONE_GPU_MACHINE "-machine acpi=off -m 1G,maxmem=4G " GPU_DEVICE
@@ -631,6 +716,9 @@ int main(int argc, char **argv)
                         test_upstream_bar);
     qtest_add_data_func("/vfio-nvgrace/upstream-bar/gb200", "gb200",
                         test_upstream_bar);
+    qtest_add_data_func("/vfio-nvgrace/iommufd/region", "", test_iommufd);
+    qtest_add_data_func("/vfio-nvgrace/iommufd/bar", ",abi=bar,phys-bars=on",
+                        test_iommufd);
     qtest_add_func("/vfio-nvgrace/blackwell-sizes-placed-on-blocks",
                    test_blackwell_sizes_placed_on_blocks);
     qtest_add_func("/vfio-nvgrace/not-hot-pluggable",
