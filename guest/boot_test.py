@@ -550,6 +550,66 @@ gpumem nodes
 
 # The same guest-visible results on a host with today's upstream
 # nvgrace-gpu driver, which shows the memory as fake BARs.
+class IommufdTest(GuestCase):
+    """The iommufd backend: iommufd maps the GPU memory for other devices'
+    DMA only through a dma-buf of its region (or of BAR4, where the host
+    can export it), and every reset revokes that mapping."""
+
+    def test_14_iommufd_through_decode_off_and_reboots(self):
+        """The guest fills and checks its GPU node, clears the GPU's
+        memory decode and does it again, and reboots twice.  The emulated
+        host counts a dma-buf mapping of the memory at start and after each
+        reset: QEMU mapped it again each time the host revoked it.  (No
+        device here DMAs through the host IOMMU: the counters show what is
+        mapped, not a transfer.)"""
+        abi = self.HOST[0]
+        gpu = self.gpu(online="driver-managed", iommufd=True,
+                       phys_bars=abi == "bar")
+        disk = os.path.join(self.guest.tmp, "count.img")
+        with open(disk, "wb") as f:
+            f.truncate(1 << 20)
+        self.guest.host_stats = os.path.join(self.guest.tmp, "stats")
+        config = "/sys/bus/pci/devices/0000:01:00.0/config"
+        script = guest.VIRTIO_BLK_MODULES + INSMOD + """
+n=$(dd if=/dev/vda bs=16 count=1 2>/dev/null | tr -dc 0-9)
+n=${n:-0}
+echo "--- boot $n"
+gpumem fill 1 64 $n
+dd if=/dev/zero of=%(config)s bs=2 count=1 seek=2 conv=notrunc 2>/dev/null
+gpumem fill 1 64 $((n + 10))
+printf '%%-16s' $((n + 1)) | dd of=/dev/vda bs=16 count=1 conv=notrunc \
+    2>/dev/null
+sync
+[ $n -ge 2 ] || reboot -f
+""" % {"config": config}
+        _, out = self.boot([gpu], "uefi", script,
+                           extra=guest.virtio_blk(disk), reboot=True,
+                           timeout=1200)
+        boots = re.findall(r"--- boot (\d+)\n(.*?)(?=--- boot|\Z)", out,
+                           re.S)
+        self.assertEqual([int(b[0]) for b in boots], [0, 1, 2], out[-3000:])
+        for n, text in boots:
+            checked = kv_lines(text, "verified")
+            # Filled and checked with decode on, then with it off.
+            self.assertEqual(len(checked), 2, text)
+            for c in checked:
+                self.assertEqual(int(c["errors"]), 0, n)
+        with open(self.guest.host_stats) as f:
+            stats = dict(line.split() for line in f)
+        resets = int(stats[gpu.host + ".resets"])
+        maps = int(stats[gpu.host + ".coherent_dma_maps"])
+        print("guest: 3 boots on iommufd; the host reset the GPU %d times, "
+              "QEMU mapped its memory's dma-buf %d times" % (resets, maps))
+        self.assertGreaterEqual(resets, 3)
+        self.assertEqual(maps, resets + 1)
+        # ... and it was mapped when the last boot ended.
+        self.assertEqual(stats[gpu.host + ".live_coherent_dma_maps"], "1")
+
+
+class IommufdUpstreamBarGh200Test(IommufdTest):
+    HOST = ("bar", "gh200")
+
+
 class OnlineAtBootUpstreamBarGh200Test(OnlineAtBootTest):
     HOST = ("bar", "gh200")
 

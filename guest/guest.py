@@ -50,6 +50,8 @@ class Gpu:
     # The nodes as libvirt's <acpi nodeset=.../> declares them: no node=,
     # an acpi-generic-initiator object per node (here in reverse order).
     gi_objects: bool = False
+    iommufd: bool = False       # the iommufd backend, not the container
+    phys_bars: bool = False     # the host can export BAR4 as a dma-buf
 
     def memory(self):
         """The memory the guest gets: on today's nvgrace-gpu (abi=bar) a
@@ -120,6 +122,8 @@ class Guest:
             "-numa", "node,nodeid=0,cpus=0-1,memdev=m0"]
         for n in nodes:
             cmd += ["-numa", "node,nodeid=%d" % n]
+        if any(g.iommufd for g in gpus):
+            cmd += ["-object", "iommufd,id=iommufd0"]
         for i, g in enumerate(gpus):
             dev = "vfio-pci-nvgrace,host=%s,id=gpu%d,online=%s" % (
                 g.host, i, g.online)
@@ -135,6 +139,8 @@ class Guest:
                 dev += ",bus=rp%d" % i
             if g.memaddr:
                 dev += ",memaddr=0x%x" % g.memaddr
+            if g.iommufd:
+                dev += ",iommufd=iommufd0"
             cmd += ["-device", dev]
         # nokaslr: the kernel's image stays in node 0's RAM, where the tests
         # measure the GPU's nodes as the only users of theirs.
@@ -157,10 +163,11 @@ class Guest:
         return cmd + ["-append", append] + list(extra)
 
     def host_spec(self, gpus):
-        return ";".join("host=%s,model=%s,mem=%s,abi=%s,backing=%s%s%s" %
+        return ";".join("host=%s,model=%s,mem=%s,abi=%s,backing=%s%s%s%s" %
                         (g.host, g.model, g.mem, g.abi, g.backing,
                          ",device-id=" + g.device_id if g.device_id else "",
-                         ",train=%d" % g.train_ms if g.train_ms else "")
+                         ",train=%d" % g.train_ms if g.train_ms else "",
+                         ",phys-bars=on" if g.phys_bars else "")
                         for g in gpus)
 
     def initrd(self, script, name="initrd", files=None):
