@@ -136,7 +136,7 @@ static void resolve_paths(void)
  */
 void emu_stats_write(void)
 {
-    char tmp[4096], buf[8192];
+    char tmp[4096], buf[16384];
     size_t n = 0;
     unsigned i;
     int fd;
@@ -168,6 +168,13 @@ void emu_stats_write(void)
                       gpu->live_coherent_dma_bytes, gpu->host,
                       gpu->coherent_dma_iova, gpu->host, live,
                       gpu->host, gpu->resets, gpu->host, gpu->device_open);
+        for (m = 0; m < EMU_MAX_IOVAS && gpu->coherent_dma_at[m].maps &&
+             n < sizeof(buf); m++) {
+            n += snprintf(buf + n, sizeof(buf) - n,
+                          "%s.coherent_dma_maps_at_0x%" PRIx64 " %lu\n",
+                          gpu->host, gpu->coherent_dma_at[m].iova,
+                          gpu->coherent_dma_at[m].maps);
+        }
     }
     snprintf(tmp, sizeof(tmp), "%s.tmp", emu.stats_path);
     fd = real_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -18,6 +18,7 @@
 #define EMU_MAX_GPUS        16
 #define EMU_MAX_FD          65536
 #define EMU_MAX_MMAPS       64
+#define EMU_MAX_IOVAS       8
 
 /* Region layout of the device fd, as in Linux vfio-pci. */
 #define EMU_REGION_SHIFT    40
@@ -141,6 +142,11 @@ struct emu_gpu {
     unsigned long live_coherent_dma_maps;
     uint64_t live_coherent_dma_bytes;
     uint64_t coherent_dma_iova;     /* of the memory's offset 0, last map */
+    /* The first IOVAs at which maps put the memory's offset 0, and how many */
+    struct {
+        uint64_t iova;
+        unsigned long maps;
+    } coherent_dma_at[EMU_MAX_IOVAS];
 };
 
 struct emu_dma {

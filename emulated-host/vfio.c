@@ -566,10 +566,20 @@ int emu_dma_add(struct emu_container *c, const struct emu_dma *map,
     c->dma = d;
     c->dma[c->nr_dma++] = *map;
     if (map->coherent) {
-        map->coherent->coherent_dma_maps++;
-        map->coherent->live_coherent_dma_maps++;
-        map->coherent->live_coherent_dma_bytes += map->size;
-        map->coherent->coherent_dma_iova = map->iova - mem_off;
+        struct emu_gpu *gpu = map->coherent;
+
+        gpu->coherent_dma_maps++;
+        gpu->live_coherent_dma_maps++;
+        gpu->live_coherent_dma_bytes += map->size;
+        gpu->coherent_dma_iova = map->iova - mem_off;
+        for (i = 0; i < EMU_MAX_IOVAS; i++) {
+            if (!gpu->coherent_dma_at[i].maps ||
+                gpu->coherent_dma_at[i].iova == gpu->coherent_dma_iova) {
+                gpu->coherent_dma_at[i].iova = gpu->coherent_dma_iova;
+                gpu->coherent_dma_at[i].maps++;
+                break;
+            }
+        }
     }
     emu.dma_map_calls++;
     emu.live_dma_mappings++;

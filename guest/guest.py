@@ -96,6 +96,8 @@ class Guest:
                                      "libnvgrace-host.so")
         # Where the emulated host keeps its counters (NVGRACE_HOST_STATS).
         self.host_stats = None
+        # Devices that must be created before the GPUs (an IOMMU).
+        self.early_devices = []
         self.tmp = tempfile.mkdtemp(prefix="nvgrace-guest-")
 
     def close(self):
@@ -122,6 +124,7 @@ class Guest:
             "-numa", "node,nodeid=0,cpus=0-1,memdev=m0"]
         for n in nodes:
             cmd += ["-numa", "node,nodeid=%d" % n]
+        cmd += self.early_devices
         if any(g.iommufd for g in gpus):
             cmd += ["-object", "iommufd,id=iommufd0"]
         for i, g in enumerate(gpus):

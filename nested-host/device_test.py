@@ -187,6 +187,7 @@ class Device(unittest.TestCase):
     IMAGE = SOURCE = None       # L1's kernel, the device's memory-source
     qmp = qtest = None
     backing = b""
+    l0_stats = {}
 
     @classmethod
     def setUpClass(cls):
@@ -198,10 +199,17 @@ class Device(unittest.TestCase):
             with open(gpu.backing, "wb") as f:
                 f.write(b"".join(p.to_bytes(8, "little")
                                  for p in HOST_PATTERN))
+            # What L0's QEMU asked of the emulated host: the DMA maps that
+            # L1 made through its virtio-iommu.
+            host.host_stats = os.path.join(host.tmp, "l0-stats")
             rc, out = host.run(l1_script(cls.SOURCE), gpus=[gpu],
                                files=files)
             with open(gpu.backing, "rb") as f:
                 cls.backing = f.read(16)
+            with open(host.host_stats) as f:
+                cls.l0_stats = {k[len(gpu.host) + 1:]: int(v) for k, v in
+                                (line.split() for line in f)
+                                if k.startswith(gpu.host + ".")}
         finally:
             host.close()
         print("L1 (%s, nested), memory-source=%s:\n%s" %
@@ -335,6 +343,20 @@ class Device(unittest.TestCase):
         # At the plug, after the start-up reset, after the guest's FLR.
         self.assertEqual(maps, ["0"] * 3, self.iommufd_flr)
         self.assertEqual(len(remaps), 2, self.iommufd_flr)
+
+    def test_l2_dma_maps_reach_l0(self):
+        """L1's QEMU maps the GPU memory for its guest's DMA at the guest
+        address; L1's IOMMU (virtio-iommu) passes those maps down to L0,
+        whose emulated host counts them as maps of the GPU memory, at the
+        IOVA L1's QEMU chose.  (The other IOVA is L1's own address of
+        the memory: L0 maps all of L1's RAM while virtio-iommu bypasses,
+        before L1 takes it over and after L1 resets it.)"""
+        at = {k: v for k, v in self.l0_stats.items()
+              if k.startswith("coherent_dma_maps_at_")}
+        print("L0: %d DMA maps of the GPU memory, by the IOVA of its "
+              "offset 0: %s" % (self.l0_stats["coherent_dma_maps"], at))
+        self.assertGreater(at.get("coherent_dma_maps_at_0x%x" % MEMADDR, 0),
+                           0)
 
     def test_guest_data_reaches_the_host(self):
         """What the guest wrote, also while decode was off and in D3hot,

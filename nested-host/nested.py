@@ -55,6 +55,10 @@ class NestedHost(guest.Guest):
         # enough: in a test guest they are.
         self.kernel_args = ("vfio_iommu_type1.allow_unsafe_interrupts=1 "
                             "iommufd.allow_unsafe_interrupts=1")
+        # Before the GPU: a device realized before the IOMMU would bypass
+        # it in L0, whose vfio would then map all of L1's RAM instead of
+        # what L1 maps through the IOMMU.
+        self.early_devices = ["-device", "virtio-iommu-pci"]
 
     def gpu(self, model="gh200", mem="4G", device_id=None, train_ms=0):
         """The GPU as L1's nvgrace-gpu expects it: its memory described by
@@ -87,8 +91,7 @@ class NestedHost(guest.Guest):
             disk = os.path.join(self.tmp, "disk.img")
             with open(disk, "wb") as f:
                 f.truncate(1 << 20)
-        extra = (["-device", "virtio-iommu-pci"] + guest.virtio_blk(disk) +
-                 list(extra))
+        extra = guest.virtio_blk(disk) + list(extra)
         if self.machine_args:
             extra = ["-machine", ",".join(self.machine_args)] + extra
         return self.boot(gpus or [self.gpu()], "uefi", script, ram=ram,

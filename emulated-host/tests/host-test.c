@@ -780,6 +780,7 @@ static void case_dmabuf_revocation(void)
     CHECK(ioas_map_file(ictx, ioas, region, 0x100000, 1 << 20) == 0);
     CHECK(stat_value(GPU0 ".live_coherent_dma_maps") == 1);
     CHECK(stat_value(GPU0 ".coherent_dma_iova") == 0x100000);
+    CHECK(stat_value(GPU0 ".coherent_dma_maps_at_0x100000") == 1);
 
     /* Decode off leaves the region's dma-buf alone. */
     CHECK(pwrite(dev, &cmd_off, 2, REGION(7) + 4) == 2);
@@ -793,6 +794,7 @@ static void case_dmabuf_revocation(void)
     CHECK(ioas_unmap(ictx, ioas, 0x100000, 1 << 20) == 0);
     CHECK(ioas_map_file(ictx, ioas, region, 0x100000, 1 << 20) == 0);
     CHECK(stat_value(GPU0 ".live_coherent_dma_maps") == 1);
+    CHECK(stat_value(GPU0 ".coherent_dma_maps_at_0x100000") == 2);
 
     /* Low power revokes it, and it cannot be mapped until it ends. */
     low.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET |
