@@ -440,6 +440,14 @@ static int gpu_open_backing(struct emu_gpu *gpu, const char *path,
                  strerror(errno));
         return -1;
     }
+    if (gpu->bar1_size) {
+        gpu->bar1_fd = memfd_create("nvgrace-host-bar1", MFD_CLOEXEC);
+        if (gpu->bar1_fd < 0 || ftruncate(gpu->bar1_fd, gpu->bar1_size) < 0) {
+            snprintf(err, errlen, "%s: cannot create BAR1: %s", gpu->host,
+                     strerror(errno));
+            return -1;
+        }
+    }
     /*
      * nvgrace-gpu waits, at probe and after every reset, until the C2C link
      * and HBM training registers read 0xFF (ready); without them a nested
@@ -501,7 +509,7 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
     gpu->device_id = models[0].device_id;
     gpu->mem_size = 1ULL << 30;
     gpu->coherent_region = true;
-    gpu->mem_fd = gpu->bar0_fd = gpu->decode_off_fd = -1;
+    gpu->mem_fd = gpu->bar0_fd = gpu->bar1_fd = gpu->decode_off_fd = -1;
 
     for (tok = strtok_r(spec, ",", &save); tok;
          tok = strtok_r(NULL, ",", &save)) {
@@ -584,6 +592,13 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
                 return -1;
             }
             gpu->train_ms = ms;
+        } else if (!strcmp(tok, "bar1")) {
+            if (parse_size(val, &gpu->bar1_size) || gpu->bar1_size < 4096 ||
+                (gpu->bar1_size & (gpu->bar1_size - 1))) {
+                snprintf(err, errlen, "bar1=%s: expected a power of two of "
+                         "at least 4K", val);
+                return -1;
+            }
         } else if (!strcmp(tok, "phys-bars")) {
             if (strcmp(val, "on") && strcmp(val, "off")) {
                 snprintf(err, errlen, "phys-bars=%s: expected on or off",
@@ -602,7 +617,7 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
         } else {
             snprintf(err, errlen, "unknown key '%s' (host, model, "
                      "device-id, mem, abi, bar-fault, fault, coherent, "
-                     "backing, group, train, phys-bars)", tok);
+                     "backing, group, train, phys-bars, bar1)", tok);
             return -1;
         }
     }
@@ -618,6 +633,11 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
                      gpu->host);
             return -1;
         }
+    }
+    if (gpu->bar1_size && !gpu->blackwell) {
+        snprintf(err, errlen, "%s: bar1= is for Blackwell (gb200, gb300): "
+                 "on GH200, BAR2 is resmem", gpu->host);
+        return -1;
     }
     strcpy(gpu->sysfs, "/sys/bus/pci/devices/");
     strcat(gpu->sysfs, gpu->host);
@@ -729,7 +749,7 @@ uint64_t emu_region_size(const struct emu_gpu *gpu, unsigned index)
     case EMU_REGION_COHERENT:
         return gpu->coherent_region ? gpu->mem_size : 0;
     case EMU_REGION_BAR2:
-        return gpu->resmem_bar;
+        return gpu->resmem_bar ? gpu->resmem_bar : gpu->bar1_size;
     case EMU_REGION_BAR4:
         return gpu->usemem_bar;
     default:
@@ -742,7 +762,7 @@ uint64_t emu_region_real_size(const struct emu_gpu *gpu, unsigned index)
 {
     switch (index) {
     case EMU_REGION_BAR2:
-        return gpu->resmem_len;
+        return gpu->resmem_len ? gpu->resmem_len : gpu->bar1_size;
     case EMU_REGION_BAR4:
         return gpu->usemem_len;
     default:
@@ -750,19 +770,23 @@ uint64_t emu_region_real_size(const struct emu_gpu *gpu, unsigned index)
     }
 }
 
-/* Where a memory region starts in the GPU's backing: resmem follows usemem. */
+/*
+ * Where a region starts in its backing: resmem follows usemem in the GPU
+ * memory; BAR1 has a file of its own.
+ */
 uint64_t emu_region_backing_offset(const struct emu_gpu *gpu, unsigned index)
 {
-    return index == EMU_REGION_BAR2 ? gpu->usemem_len : 0;
+    return index == EMU_REGION_BAR2 && gpu->resmem_len ? gpu->usemem_len : 0;
 }
 
 /* Which fake BAR register (0: BAR2/3, 1: BAR4/5) holds config byte @off. */
 static int fake_bar_at(const struct emu_gpu *gpu, uint64_t off,
                        uint64_t *size)
 {
+    /* resmem, or Blackwell's real BAR1, which vfio-pci-core virtualizes */
     if (off >= PCI_BASE_ADDRESS_2 && off < PCI_BASE_ADDRESS_2 + 8 &&
-        gpu->resmem_bar) {
-        *size = gpu->resmem_bar;
+        emu_region_size(gpu, EMU_REGION_BAR2)) {
+        *size = emu_region_size(gpu, EMU_REGION_BAR2);
         return 0;
     }
     if (off >= PCI_BASE_ADDRESS_4 && off < PCI_BASE_ADDRESS_4 + 8 &&

@@ -581,6 +581,9 @@ static ssize_t device_rw(struct emu_gpu *gpu, void *buf, size_t len,
     case EMU_REGION_BAR0:
         fd = gpu->bar0_fd;
         break;
+    case EMU_REGION_BAR2:
+        fd = gpu->resmem_len ? gpu->mem_fd : gpu->bar1_fd;
+        break;
     default:
         fd = gpu->mem_fd;
         break;
@@ -760,8 +763,9 @@ static void *device_mmap(struct emu_gpu *gpu, void *addr, size_t len,
         return real_mmap(addr, len, prot, flags, gpu->bar0_fd, roff);
     }
     if (index == EMU_REGION_BAR2) {
-        /* resmem: device memory, but not the coherent memory QEMU maps */
-        return real_mmap(addr, len, prot, flags, gpu->mem_fd,
+        /* resmem, or BAR1: not the coherent memory QEMU maps */
+        return real_mmap(addr, len, prot, flags,
+                         gpu->resmem_len ? gpu->mem_fd : gpu->bar1_fd,
                          roff + emu_region_backing_offset(gpu, index));
     }
     for (i = 0; i < EMU_MAX_MMAPS && gpu->coherent_mmaps[i].len; i++) {

@@ -75,6 +75,14 @@ struct emu_gpu {
     uint64_t usemem_len, usemem_bar;
     uint64_t resmem_len, resmem_bar;
     uint64_t bar_val[2];    /* BAR2/3, BAR4/5 */
+    /*
+     * bar1=SIZE, Blackwell only: the GPU's real BAR1 (NVIDIA's name; PCI
+     * BAR2/3), which has no resmem there and which Linux 6.14+ passes
+     * through as region 2.  Its size on GB200 is not known here: the
+     * model has none unless given one.
+     */
+    uint64_t bar1_size;
+    int bar1_fd;
     /* bar-fault=: a malformed BAR4, for QEMU's error paths */
     enum {
         EMU_BAR_OK,

@@ -34,8 +34,10 @@ static size_t region_caps_size(const struct emu_gpu *gpu, unsigned index)
                 sizeof(struct vfio_region_sparse_mmap_area) *
                 EMU_SPARSE_HOLE_AREAS : 0);
     }
-    if (gpu->upstream_bar && emu_region_size(gpu, index) &&
-        (index == EMU_REGION_BAR2 || index == EMU_REGION_BAR4)) {
+    /* nvgrace-gpu's fake BARs; Blackwell's BAR1 is a plain BAR */
+    if (gpu->upstream_bar && emu_region_real_size(gpu, index) &&
+        ((index == EMU_REGION_BAR2 && gpu->resmem_len) ||
+         index == EMU_REGION_BAR4)) {
         if (index == EMU_REGION_BAR4 && gpu->bar_fault == EMU_BAR_NO_SPARSE) {
             return 0;
         }
@@ -253,6 +255,7 @@ static int device_export_dmabuf(struct emu_gpu *gpu,
         return -EINVAL;
     }
     claimed = req->region_index == EMU_REGION_BAR0 ||
+              (req->region_index == EMU_REGION_BAR2 && gpu->bar1_size) ||
               ((req->region_index == EMU_REGION_BAR2 ||
                 req->region_index == EMU_REGION_BAR4) && gpu->phys_bars) ||
               (req->region_index == EMU_REGION_COHERENT &&

@@ -54,6 +54,10 @@ class GuestCase(unittest.TestCase):
         host_mem = guest.size_bytes(mem)
         if abi == "bar" and model == "gh200":
             host_mem += RESMEM
+        if model == "gb200":
+            # Its real BAR1 as well, which takes MMIO window in the guest
+            # (a size of the model's choosing).
+            kw.setdefault("bar1", "256M")
         return Gpu(mem="%dM" % (host_mem // MiB), abi=abi, model=model, **kw)
 
     def setUp(self):
@@ -268,15 +272,18 @@ cat /sys/bus/pci/devices/0000:01:00.0/resource
         for (_, end), (start, _) in zip(pieces, pieces[1:]):
             self.assertEqual(end + 1, start)
         # The guest's PCI view: never a BAR4; BAR2 where nvgrace-gpu shows
-        # GH200's resmem (1 GiB in a 1 GiB BAR here).
+        # GH200's resmem (1 GiB in a 1 GiB BAR here), and on GB200 its real
+        # BAR1, which takes MMIO window as any BAR.
         bars = [int(e, 16) - int(s, 16) + 1 if int(e, 16) else 0
                 for s, e in re.findall(r"^0x([0-9a-f]+) 0x([0-9a-f]+) 0x",
                                        out.split("--- resources")[1],
                                        re.M)[:6]]
         print("guest: GPU BAR sizes %s" % bars)
         self.assertEqual(bars[0], 16 * MiB)
-        self.assertEqual(bars[2], RESMEM if self.HOST == ("bar", "gh200")
-                         else 0)
+        if self.HOST == ("bar", "gh200"):
+            self.assertEqual(bars[2], RESMEM)
+        else:
+            self.assertEqual(bars[2], guest.size_bytes(gpu.bar1 or "0"))
         self.assertEqual(bars[4], 0)
 
     def test_4_data_end_to_end(self):

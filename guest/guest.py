@@ -51,6 +51,7 @@ class Gpu:
     # an acpi-generic-initiator object per node (here in reverse order).
     gi_objects: bool = False
     iommufd: bool = False       # the iommufd backend, not the container
+    bar1: str = None            # Blackwell's real BAR1 (region 2), its size
     phys_bars: bool = False     # the host can export BAR4 as a dma-buf
 
     def memory(self):
@@ -166,11 +167,12 @@ class Guest:
         return cmd + ["-append", append] + list(extra)
 
     def host_spec(self, gpus):
-        return ";".join("host=%s,model=%s,mem=%s,abi=%s,backing=%s%s%s%s" %
+        return ";".join("host=%s,model=%s,mem=%s,abi=%s,backing=%s%s%s%s%s" %
                         (g.host, g.model, g.mem, g.abi, g.backing,
                          ",device-id=" + g.device_id if g.device_id else "",
                          ",train=%d" % g.train_ms if g.train_ms else "",
-                         ",phys-bars=on" if g.phys_bars else "")
+                         ",phys-bars=on" if g.phys_bars else "",
+                         ",bar1=" + g.bar1 if g.bar1 else "")
                         for g in gpus)
 
     def initrd(self, script, name="initrd", files=None):

@@ -582,6 +582,37 @@ static void case_upstream_bar_gb200(void)
 }
 
 /*
+ * bar1=: Blackwell's real BAR1, passed through by vfio-pci-core as
+ * region 2: a plain BAR (no sparse-mmap capability), mmap-able whole,
+ * sized through its virtualized register, and exportable as a dma-buf.
+ */
+static void case_gb200_bar1(void)
+{
+    struct vfio_region_info info = { .argsz = sizeof(info), .index = 2 };
+    uint32_t ones = 0xffffffff, lo, hi, v = 0x12345678, back = 0;
+    int c, g, d = open_device(&c, &g, GPU0, 100);
+    uint32_t *bar;
+
+    CHECK(ioctl(d, VFIO_DEVICE_GET_REGION_INFO, &info) == 0);
+    CHECK(info.size == 64 << 20 && info.flags == (VFIO_REGION_INFO_FLAG_READ |
+                                                  VFIO_REGION_INFO_FLAG_WRITE |
+                                                  VFIO_REGION_INFO_FLAG_MMAP));
+    bar = mmap(NULL, 64 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, d,
+               REGION(2));
+    CHECK(bar != MAP_FAILED);
+    CHECK(pwrite(d, &v, 4, REGION(2) + 4096) == 4 && bar[1024] == v);
+    bar[1] = ~v;
+    CHECK(pread(d, &back, 4, REGION(2) + 4) == 4 && back == ~v);
+    CHECK(pwrite(d, &ones, 4, REGION(7) + 0x18) == 4 &&
+          pwrite(d, &ones, 4, REGION(7) + 0x1c) == 4);
+    CHECK(pread(d, &lo, 4, REGION(7) + 0x18) == 4 &&
+          pread(d, &hi, 4, REGION(7) + 0x1c) == 4);
+    CHECK(lo == ((~((64u << 20) - 1)) | 0xc) && hi == 0xffffffff);
+    /* The memory itself is still BAR4's, and BAR4 alone. */
+    CHECK(stat_value(GPU0 ".live_coherent_mmaps") == 0);
+}
+
+/*
  * nvgrace-gpu's other device ids: a Hopper variant keeps resmem (BAR2),
  * a GB300 is Blackwell: all of its memory is usemem, with no 512 MiB
  * rounding.
@@ -861,6 +892,8 @@ static const struct test_case cases[] = {
       "host=" GPU0 ";host=" GPU1 },
     { "usemem-not-pinnable", case_usemem_not_pinnable,
       "host=" GPU0 ",abi=bar,mem=3G,backing=%s/mem;host=" GPU1 ",mem=3G" },
+    { "gb200-bar1", case_gb200_bar1,
+      "host=" GPU0 ",abi=bar,model=gb200,mem=1666M,bar1=64M" },
     { "device-ids", case_device_ids,
       "host=" GPU0 ",abi=bar,device-id=0x2348,mem=3G;host=" GPU1
       ",abi=bar,model=gb300,mem=2304M" },

@@ -205,15 +205,16 @@ static void gpu_bars(QTestState *qts, uint64_t *bar_size)
  * Today's upstream nvgrace-gpu driver: the memory is BAR4's sparse-mmap
  * area.  It becomes guest RAM like the region; the guest gets no BAR4, and
  * on GH200 it keeps resmem as BAR2.  GH200 with 2 GiB: 1 GiB of usemem,
- * 1 GiB of resmem.  GB200: all of it usemem, no BAR2, and its size need
- * not be a multiple of 512 MiB (1666 MiB here).
+ * 1 GiB of resmem.  GB200: all of it usemem, no resmem, and its size need
+ * not be a multiple of 512 MiB (1666 MiB here); BAR2 is its real BAR1,
+ * which the host passes through and so does QEMU.
  */
 static void test_upstream_bar(const void *opaque)
 {
     const bool gb200 = !strcmp(opaque, "gb200");
     const uint64_t usemem = gb200 ? 1666 * MiB : 1 * GiB;
     g_autofree char *host = g_strdup_printf("abi=bar,mem=%s,model=%s",
-                                            gb200 ? "1666M" : "2G",
+                                            gb200 ? "1666M,bar1=256M" : "2G",
                                             (const char *)opaque);
     uint64_t bars[6], base, v;
     EmulatedHost h;
@@ -232,7 +233,8 @@ static void test_upstream_bar(const void *opaque)
 
     gpu_bars(qts, bars);
     g_assert_cmpuint(bars[0], ==, 16 * MiB);
-    g_assert_cmpuint(bars[2], ==, gb200 ? 0 : 1 * GiB);
+    /* GH200: resmem; GB200: its real BAR1, passed through */
+    g_assert_cmpuint(bars[2], ==, gb200 ? 256 * MiB : 1 * GiB);
     g_assert_cmpuint(bars[4], ==, 0);
 
     /* The same memory on both sides, from the start of usemem. */
