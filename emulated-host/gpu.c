@@ -813,9 +813,11 @@ unsigned emu_num_regions(const struct emu_gpu *gpu)
     return gpu->coherent_region ? EMU_REGION_COHERENT + 1 : EMU_REGION_COHERENT;
 }
 
-bool emu_gpu_in_d3hot(const struct emu_gpu *gpu)
+/* vfio-pci-core's BARs are off: memory decode clear, or the GPU in D3hot. */
+bool emu_gpu_bars_off(const struct emu_gpu *gpu)
 {
-    return (gpu->config[PM_CAP + EMU_PM_CTRL] & EMU_PM_STATE_MASK) ==
+    return !(gpu->config[0x04] & EMU_COMMAND_MEMORY) ||
+           (gpu->config[PM_CAP + EMU_PM_CTRL] & EMU_PM_STATE_MASK) ==
            EMU_PM_D3HOT;
 }
 
@@ -827,10 +829,7 @@ bool emu_gpu_in_d3hot(const struct emu_gpu *gpu)
  */
 bool emu_gpu_usemem_gated(const struct emu_gpu *gpu)
 {
-    return gpu->low_power ||
-           (gpu->upstream_bar &&
-            (!(gpu->config[0x04] & EMU_COMMAND_MEMORY) ||
-             emu_gpu_in_d3hot(gpu)));
+    return gpu->low_power || (gpu->upstream_bar && emu_gpu_bars_off(gpu));
 }
 
 /* The region that holds the GPU memory QEMU maps. */

@@ -18,8 +18,6 @@
 #include "nvgrace-host.h"
 
 #define EMU_IOMMUFD_OBJS    64
-#define EMU_PAGE_SIZE       4096ULL
-#define EMU_IOVA_LAST       ((1ULL << 48) - 1)
 
 enum emu_obj_kind {
     EMU_OBJ_FREE,
@@ -155,7 +153,9 @@ static int obj_destroy(struct emu_iommufd *ictx, struct iommu_destroy *cmd)
 static int ioas_iova_ranges(struct emu_iommufd *ictx,
                             struct iommu_ioas_iova_ranges *cmd)
 {
-    struct iommu_iova_range range = { .start = 0, .last = EMU_IOVA_LAST };
+    struct iommu_iova_range range = {
+        .start = 0, .last = (1ULL << EMU_IOVA_BITS) - 1,
+    };
 
     if (cmd->size < sizeof(*cmd) || cmd->__reserved) {
         return -EOPNOTSUPP;

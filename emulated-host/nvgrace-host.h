@@ -19,6 +19,8 @@
 #define EMU_MAX_FD          65536
 #define EMU_MAX_MMAPS       64
 #define EMU_MAX_IOVAS       8
+#define EMU_PAGE_SIZE       4096ULL
+#define EMU_IOVA_BITS       48      /* the emulated IOMMU's address width */
 
 /* Region layout of the device fd, as in Linux vfio-pci. */
 #define EMU_REGION_SHIFT    40
@@ -232,7 +234,7 @@ uint64_t emu_region_backing_offset(const struct emu_gpu *gpu, unsigned index);
 unsigned emu_num_regions(const struct emu_gpu *gpu);
 unsigned emu_memory_region(const struct emu_gpu *gpu);
 bool emu_gpu_usemem_gated(const struct emu_gpu *gpu);
-bool emu_gpu_in_d3hot(const struct emu_gpu *gpu);
+bool emu_gpu_bars_off(const struct emu_gpu *gpu);
 /* Retraining after a reset: a touch of the memory waits (train=). */
 bool emu_gpu_training(const struct emu_gpu *gpu);
 int emu_config_read(struct emu_gpu *gpu, void *buf, size_t len, uint64_t off);

@@ -17,8 +17,6 @@
 #include "../include/hw/vfio/nvgrace.h"
 
 #define PCI_VENDOR_ID_NVIDIA    0x10de
-#define EMU_PAGE_SIZE           4096ULL
-#define EMU_IOVA_BITS           48
 #define EMU_DMA_ENTRIES_MAX     65535
 
 /* fault=region-sparse: the coherent-memory region's two areas. */
@@ -700,10 +698,8 @@ static int iommu_unmap_dma(struct emu_container *c,
  */
 bool emu_dmabuf_revoked(const struct emu_gpu *gpu, unsigned region)
 {
-    bool bar_off = !(gpu->config[0x04] & EMU_COMMAND_MEMORY) ||
-                   emu_gpu_in_d3hot(gpu);
-
-    return gpu->low_power || (region <= EMU_REGION_BAR5 && bar_off);
+    return gpu->low_power ||
+           (region <= EMU_REGION_BAR5 && emu_gpu_bars_off(gpu));
 }
 
 /*
@@ -714,6 +710,7 @@ bool emu_dmabuf_revoked(const struct emu_gpu *gpu, unsigned region)
 void emu_dma_revoke(struct emu_gpu *gpu, bool reset)
 {
     struct emu_container *c;
+    bool revoked = false;
     size_t i;
 
     for (c = emu.containers; c; c = c->next) {
@@ -723,11 +720,14 @@ void emu_dma_revoke(struct emu_gpu *gpu, bool reset)
             if (d->exporter == gpu && !d->revoked &&
                 (reset || emu_dmabuf_revoked(gpu, d->region))) {
                 dma_forget(d);
-                d->revoked = true;
+                d->revoked = revoked = true;
             }
         }
     }
-    emu_stats_write();
+    /* Called at every config write: rewrite the counters only on a change. */
+    if (revoked) {
+        emu_stats_write();
+    }
 }
 
 int emu_container_ioctl(struct emu_file *f, unsigned long req, void *arg)
