@@ -3,8 +3,9 @@
 #
 # build-qemu-arm64.sh BUILD: this project's QEMU for the nested host's L1,
 # an arm64 Linux, with what it needs to run there, in BUILD/nested/qemu-root
-# (usr/bin/qemu-system-aarch64 and its shared libraries, to be added to
-# L1's initramfs).  On arm64 that is the main build; elsewhere QEMU is
+# (usr/bin/qemu-system-aarch64, the device's qtests in qtest/ with the
+# expected ACPI tables they read, and their shared libraries, to be added
+# to L1's initramfs).  On arm64 that is the main build; elsewhere QEMU is
 # cross-built in BUILD/nested/qemu-arm64 (ccache shared with the other
 # builds) against a sysroot of Debian's arm64 -dev packages, unpacked
 # without installing them: libfdt-dev cannot be installed for two
@@ -22,9 +23,17 @@ mkdir -p "$dir"
 . "$repo/guest/debian-apt.sh"
 qemu_ccache_env "$build"
 
+qtests="tests/qtest/vfio-nvgrace-test tests/qtest/vfio-nvgrace-tables-test"
+
 case $(uname -m) in
 aarch64|arm64)
-    qemu=$build/qemu-build/qemu-system-aarch64
+    obj=$build/qemu-build
+    # shellcheck disable=SC2086  # one word per test
+    ninja -C "$obj" $qtests >"$dir/qemu-arm64-build.log" 2>&1 || {
+        tail -30 "$dir/qemu-arm64-build.log" >&2
+        exit 1
+    }
+    qemu=$obj/qemu-system-aarch64
     libdirs="/lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu"
     cross=
     ;;
@@ -64,7 +73,9 @@ aarch64|arm64)
             --extra-cflags="-I$sysroot/usr/include" \
             --extra-ldflags="-L$lib -Wl,-rpath-link,$lib" || exit 1
     fi
-    ninja -C "$obj" qemu-system-aarch64 >"$dir/qemu-arm64-build.log" 2>&1 || {
+    # shellcheck disable=SC2086  # one word per test
+    ninja -C "$obj" qemu-system-aarch64 $qtests \
+        >"$dir/qemu-arm64-build.log" 2>&1 || {
         tail -30 "$dir/qemu-arm64-build.log" >&2
         exit 1
     }
@@ -74,15 +85,23 @@ aarch64|arm64)
     ;;
 esac
 
-# The binary, stripped, and every shared library it needs, found where
+# The binaries, stripped, and every shared library they need, found where
 # the dynamic linker in L1 looks for them.
 rm -rf "$root"
-mkdir -p "$root/usr/bin" "$root/lib/aarch64-linux-gnu"
+mkdir -p "$root/usr/bin" "$root/lib/aarch64-linux-gnu" "$root/qtest"
 ${cross}strip -o "$root/usr/bin/qemu-system-aarch64" "$qemu"
+for t in $qtests; do
+    ${cross}strip -o "$root/qtest/${t##*/}" "$obj/$t"
+done
+mkdir -p "$root/qtest/tests/data/acpi/aarch64/virt"
+cp "$build"/qemu-src/tests/data/acpi/aarch64/virt/*.nvgrace* \
+    "$root/qtest/tests/data/acpi/aarch64/virt/"
 needed() {
     ${cross}readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'
 }
-todo=$(needed "$qemu")
+todo=$(for b in "$root/usr/bin/qemu-system-aarch64" "$root"/qtest/*-test; do
+           needed "$b"
+       done | sort -u)
 while [ -n "$todo" ]; do
     next=
     for so in $todo; do

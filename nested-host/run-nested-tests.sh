@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# run-nested-tests.sh BUILD probe|device|region|kvm [TEST...]: build the nested
+# run-nested-tests.sh BUILD probe|device|qtest|region|kvm [TEST...]: build the nested
 # real-kernel host (Linux 7.3 from Debian's linux-source-7.3, the test
 # guest's busybox and edk2) and what runs in it, and run
 #   probe   nested-host/probe_test.py: the probes in L1 and on the
@@ -9,6 +9,8 @@
 #   device  nested-host/device_test.py: this project's QEMU (built for
 #           arm64) in L1, on the real nvgrace-gpu, stock and with
 #           kernel/'s series;
+#   qtest   nested-host/qtest_test.py: the device's qtests (built for
+#           arm64) in L1, on the stock nvgrace-gpu;
 #   region  nested-host/region_test.py: the probes in L1 running Linux 7.3
 #           with kernel/'s series, on its coherent memory region;
 #   kvm     nested-host/kvm_test.py: L1 at EL2 runs the arm64 QEMU with
@@ -47,7 +49,7 @@ device|kvm) step nested-host/build-kernel.sh
 *) step nested-host/build-kernel.sh ;;
 esac
 case $suite in
-device|kvm) step nested-host/build-qemu-arm64.sh ;;
+device|qtest|kvm) step nested-host/build-qemu-arm64.sh ;;
 esac
 
 case $(uname -m) in

@@ -1,5 +1,5 @@
 /*
- * QTest helpers: QEMU on an emulated Grace GPU host
+ * QTest helpers: QEMU on a Grace GPU host, emulated or real
  *
  * Copyright (c) 2026 The vfio-pci-nvgrace authors
  *
@@ -9,39 +9,138 @@
 #include "qemu/osdep.h"
 #include "vfio-nvgrace-host.h"
 
-const char *host_lib(void)
+static const char *host_lib(void)
 {
     return g_getenv("NVGRACE_HOST_LIB");
 }
 
-void host_init(EmulatedHost *h)
+bool host_available(void)
 {
+    return host_lib() || g_getenv("NVGRACE_REAL_GPU");
+}
+
+/* @s with every @from replaced by @to. */
+static char *replace_all(const char *s, const char *from, const char *to)
+{
+    g_auto(GStrv) parts = g_strsplit(s, from, -1);
+
+    return g_strjoinv(to, parts);
+}
+
+static gint compare_strings(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* NVGRACE_HOST options in a form that compares: sorted, no defaults. */
+static char *opts_canonical(const char *opts)
+{
+    g_auto(GStrv) items = g_strsplit(opts, ",", -1);
+    g_autoptr(GPtrArray) kept = g_ptr_array_new();
+    int i;
+
+    for (i = 0; items[i]; i++) {
+        if (*items[i] && strcmp(items[i], "model=gh200") &&
+            strcmp(items[i], "abi=region")) {
+            g_ptr_array_add(kept, items[i]);
+        }
+    }
+    g_ptr_array_sort(kept, compare_strings);
+    g_ptr_array_add(kept, NULL);
+    return g_strjoinv(",", (char **)kept->pdata);
+}
+
+bool host_init(GpuHost *h, const char *opts)
+{
+    const char *real = g_getenv("NVGRACE_REAL_GPU");
+
+    memset(h, 0, sizeof(*h));
+    if (real) {
+        const char *comma = strchr(real, ',');
+        g_autofree char *have = opts_canonical(comma ? comma + 1 : "");
+        g_autofree char *want = opts_canonical(opts);
+
+        g_assert_true(g_str_has_prefix(real, "host="));
+        if (strcmp(have, want)) {
+            g_autofree char *why = g_strdup_printf(
+                "needs a GPU that is emulated as '%s'; the real one is '%s'",
+                opts, comma ? comma + 1 : "");
+
+            g_test_skip(why);
+            return false;
+        }
+        real += strlen("host=");
+        h->real_gpu = comma ? g_strndup(real, comma - real) : g_strdup(real);
+    }
+    h->opts = g_strdup(opts);
     h->dir = g_dir_make_tmp("vfio-nvgrace-test-XXXXXX", NULL);
     g_assert(h->dir);
     h->backing = g_build_filename(h->dir, "coherent-mem", NULL);
     h->stats = g_build_filename(h->dir, "stats", NULL);
     h->log = g_build_filename(h->dir, "stderr", NULL);
+    return true;
 }
 
-void host_cleanup(EmulatedHost *h)
+bool host_init_emulated(GpuHost *h, const char *opts, const char *why)
+{
+    if (g_getenv("NVGRACE_REAL_GPU")) {
+        g_test_skip(why);
+        return false;
+    }
+    return host_init(h, opts);
+}
+
+void host_cleanup(GpuHost *h)
 {
     unlink(h->backing);
     unlink(h->stats);
     unlink(h->log);
     g_assert_cmpint(rmdir(h->dir), ==, 0);
+    g_free(h->opts);
+    g_free(h->real_gpu);
     g_free(h->dir);
     g_free(h->backing);
     g_free(h->stats);
     g_free(h->log);
 }
 
-static char **host_environ(EmulatedHost *h, const char *opts)
+bool host_is_emulated(GpuHost *h, const char *check)
 {
-    g_autofree char *spec = g_strdup_printf("host=" GPU_HOST ",backing=%s%s%s",
-                                            h->backing, *opts ? "," : "",
-                                            opts);
+    if (h->real_gpu) {
+        g_test_message("not on a real host: %s", check);
+    }
+    return !h->real_gpu;
+}
+
+const char *host_gpu(GpuHost *h)
+{
+    return h->real_gpu ?: GPU_HOST;
+}
+
+static char *host_args(GpuHost *h, const char *args)
+{
+    return replace_all(args, GPU_HOST, host_gpu(h));
+}
+
+/* What QEMU printed, with the GPU named as the test names it. */
+static char *host_output(GpuHost *h, char *out)
+{
+    char *named = replace_all(out, host_gpu(h), GPU_HOST);
+
+    g_free(out);
+    return named;
+}
+
+static char **host_environ(GpuHost *h)
+{
+    g_autofree char *spec = NULL;
     char **env = g_get_environ();
 
+    if (h->real_gpu) {
+        return env;
+    }
+    spec = g_strdup_printf("host=" GPU_HOST ",backing=%s%s%s", h->backing,
+                           *h->opts ? "," : "", h->opts);
     env = g_environ_setenv(env, "NVGRACE_HOST", spec, true);
     env = g_environ_setenv(env, "NVGRACE_HOST_STATS", h->stats, true);
     return g_environ_setenv(env, "LD_PRELOAD", host_lib(), true);
@@ -51,34 +150,36 @@ static char **host_environ(EmulatedHost *h, const char *opts)
  * libqtest starts QEMU through sh, which passes our environment on (and
  * applies the redirection of host_qtest_start_logged()).
  */
-QTestState *host_qtest_start(EmulatedHost *h, const char *opts,
-                             const char *args)
+QTestState *host_qtest_start(GpuHost *h, const char *args)
 {
-    g_auto(GStrv) env = host_environ(h, opts);
+    g_auto(GStrv) env = host_environ(h);
+    g_autofree char *cmdline = host_args(h, args);
     QTestState *qts;
     int i;
 
+    if (h->real_gpu) {
+        return qtest_init(cmdline);
+    }
     for (i = 0; env[i]; i++) {
         g_auto(GStrv) kv = g_strsplit(env[i], "=", 2);
 
         g_setenv(kv[0], kv[1], true);
     }
-    qts = qtest_init(args);
+    qts = qtest_init(cmdline);
     g_unsetenv("LD_PRELOAD");
     g_unsetenv("NVGRACE_HOST");
     g_unsetenv("NVGRACE_HOST_STATS");
     return qts;
 }
 
-QTestState *host_qtest_start_logged(EmulatedHost *h, const char *opts,
-                                    const char *args)
+QTestState *host_qtest_start_logged(GpuHost *h, const char *args)
 {
     g_autofree char *logged = g_strdup_printf("%s 2>%s", args, h->log);
 
-    return host_qtest_start(h, opts, logged);
+    return host_qtest_start(h, logged);
 }
 
-char *host_qemu_stderr(EmulatedHost *h)
+char *host_qemu_stderr(GpuHost *h)
 {
     g_autofree char *contents = NULL;
     g_auto(GStrv) lines = NULL;
@@ -93,14 +194,15 @@ char *host_qemu_stderr(EmulatedHost *h)
             g_string_append_printf(own, "%s\n", lines[i]);
         }
     }
-    return g_string_free(own, false);
+    return host_output(h, g_string_free(own, false));
 }
 
-char *host_qemu_fails(EmulatedHost *h, const char *opts, const char *args)
+char *host_qemu_fails(GpuHost *h, const char *args)
 {
-    g_auto(GStrv) env = host_environ(h, opts);
+    g_auto(GStrv) env = host_environ(h);
+    g_autofree char *cmdline = host_args(h, args);
     g_autofree char *cmd = g_strdup_printf("%s -accel qtest -display none %s",
-                                           qtest_qemu_binary(NULL), args);
+                                           qtest_qemu_binary(NULL), cmdline);
     g_auto(GStrv) argv = NULL;
     g_autoptr(GError) err = NULL;
     char *out = NULL, *errout = NULL;
@@ -113,16 +215,17 @@ char *host_qemu_fails(EmulatedHost *h, const char *opts, const char *args)
     g_test_message("QEMU said: %s", errout);
     g_assert_true(WIFEXITED(status));
     g_assert_cmpint(WEXITSTATUS(status), ==, 1);
-    return errout;
+    return host_output(h, errout);
 }
 
-uint64_t host_stat(EmulatedHost *h, const char *key)
+uint64_t host_stat(GpuHost *h, const char *key)
 {
     g_autofree char *contents = NULL;
     g_auto(GStrv) lines = NULL;
     size_t keylen = strlen(key);
     int i;
 
+    g_assert_null(h->real_gpu);
     g_assert(g_file_get_contents(h->stats, &contents, NULL, NULL));
     lines = g_strsplit(contents, "\n", -1);
     for (i = 0; lines[i]; i++) {

@@ -670,12 +670,14 @@ static void test_one_gpu(const char *online, const char *variant,
     g_autofree void *dtb = NULL;
     AcpiTables t;
     GpuDsd dsd[4];
-    EmulatedHost h;
+    GpuHost h;
     QTestState *qts;
     Srat srat;
 
-    host_init(&h);
-    qts = host_qtest_start(&h, host, args);
+    if (!host_init(&h, host)) {
+        return;
+    }
+    qts = host_qtest_start(&h, args);
 
     t = acpi_tables_read(qts);
     srat_decode(acpi_table(&t, "SRAT"), &srat);
@@ -742,7 +744,7 @@ static void test_nodes_from_generic_initiators(void)
     };
     g_autoptr(GString) args = g_string_new(ONE_GPU_MACHINE
                                            "-m 1G,maxmem=4G ");
-    EmulatedHost h;
+    GpuHost h;
     QTestState *qts;
     AcpiTables t;
     GpuDsd dsd[4];
@@ -756,8 +758,10 @@ static void test_nodes_from_generic_initiators(void)
     }
     g_string_append(args, "-device vfio-pci-nvgrace,host=" GPU_HOST
                     ",id=gpu0,addr=02.0");
-    host_init(&h);
-    qts = host_qtest_start(&h, "mem=1G", args->str);
+    if (!host_init(&h, "mem=1G")) {
+        return;
+    }
+    qts = host_qtest_start(&h, args->str);
 
     t = acpi_tables_read(qts);
     srat_decode(acpi_table(&t, "SRAT"), &srat);
@@ -825,12 +829,14 @@ static void test_two_gpus(void)
     g_autofree void *dtb = NULL;
     AcpiTables t;
     GpuDsd dsd[4];
-    EmulatedHost h;
+    GpuHost h;
     QTestState *qts;
     Srat srat;
 
-    host_init(&h);
-    qts = host_qtest_start(&h, "mem=1G;host=" GPU2_HOST ",mem=2G", args);
+    if (!host_init(&h, "mem=1G;host=" GPU2_HOST ",mem=2G")) {
+        return;
+    }
+    qts = host_qtest_start(&h, args);
     dtb = dtb_read(qts);
     pcie_root_port_set_bus(qts, dtb, DEVFN(3, 0), ROOT_PORT_BUS);
 
@@ -949,7 +955,7 @@ static void test_distances_and_hmat(void)
     const fdt32_t *matrix;
     GByteArray *slit, *hmat;
     AcpiTables t;
-    EmulatedHost h;
+    GpuHost h;
     QTestState *qts;
     uint32_t a, b, i;
     int node, len;
@@ -974,8 +980,10 @@ static void test_distances_and_hmat(void)
         "data-type=access-bandwidth,bandwidth=%uM",
         GPU_LATENCY_NS, GPU_BANDWIDTH_MB);
 
-    host_init(&h);
-    qts = host_qtest_start(&h, "mem=1G", args->str);
+    if (!host_init(&h, "mem=1G")) {
+        return;
+    }
+    qts = host_qtest_start(&h, args->str);
     g_string_free(args, true);
     t = acpi_tables_read(qts);
 
@@ -1046,11 +1054,13 @@ static void test_hmat_gpu_initiator(void)
     g_autofree char *err = NULL;
     GByteArray *hmat;
     AcpiTables t;
-    EmulatedHost h;
+    GpuHost h;
     QTestState *qts;
 
-    host_init(&h);
-    qts = host_qtest_start(&h, "mem=1G", HMAT_GPU_MACHINE
+    if (!host_init(&h, "mem=1G")) {
+        return;
+    }
+    qts = host_qtest_start(&h, HMAT_GPU_MACHINE
         "-object acpi-generic-initiator,id=gi1,pci-dev=gpu0,node=1 "
         "-object acpi-generic-initiator,id=gi2,pci-dev=gpu0,node=2 "
         "-device vfio-pci-nvgrace,host=" GPU_HOST ",id=gpu0");
@@ -1062,8 +1072,7 @@ static void test_hmat_gpu_initiator(void)
     acpi_tables_free(&t);
     qtest_quit(qts);
 
-    err = host_qemu_fails(&h, "mem=1G",
-                          HMAT_GPU_MACHINE GPU_DEVICE ",node-count=2");
+    err = host_qemu_fails(&h, HMAT_GPU_MACHINE GPU_DEVICE ",node-count=2");
     g_assert_nonnull(strstr(err, "Invalid initiator=1, it isn't an "
                             "initiator proximity domain"));
     host_cleanup(&h);
@@ -1073,8 +1082,9 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
 
-    if (!host_lib()) {
-        g_test_skip("NVGRACE_HOST_LIB does not name the emulated host");
+    if (!host_available()) {
+        g_test_skip("neither NVGRACE_HOST_LIB nor NVGRACE_REAL_GPU names a "
+                    "host");
         return g_test_run();
     }
 

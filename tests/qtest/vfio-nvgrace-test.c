@@ -5,9 +5,9 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * The device on an emulated host (see vfio-nvgrace-host.h): realize,
- * placement, data between guest and host, and the configurations QEMU must
- * refuse.  Without the emulated host the tests are skipped.
+ * The device on an emulated or a real host (see vfio-nvgrace-host.h):
+ * realize, placement, data between guest and host, and the configurations
+ * QEMU must refuse.  Without a host the tests are skipped.
  */
 
 #include "qemu/osdep.h"
@@ -37,17 +37,19 @@ static void test_realize_and_report(void)
 {
     g_autofree char *numa = NULL;
     g_autofree char *ramblock = NULL;
-    EmulatedHost h;
+    g_autofree char *ramblock_name = NULL;
+    GpuHost h;
     QTestState *qts;
     QDict *data;
 
-    host_init(&h);
-    qts = host_qtest_start(&h, "mem=1G",
-                           ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+    if (!host_init(&h, "mem=1G")) {
+        return;
+    }
+    qts = host_qtest_start(&h, ONE_GPU_MACHINE "-m 1G,maxmem=4G "
                            GPU_DEVICE ",id=gpu0");
     data = query_coherent_mem(qts);
     g_assert_cmpstr(qdict_get_str(data, "id"), ==, "gpu0");
-    g_assert_cmpstr(qdict_get_str(data, "host"), ==, GPU_HOST);
+    g_assert_cmpstr(qdict_get_str(data, "host"), ==, host_gpu(&h));
     g_assert_cmpuint(qdict_get_uint(data, "size"), ==, 1 * GiB);
     g_assert_cmpuint(qdict_get_uint(data, "memaddr"), ==,
                      VIRT_DEVICE_MEMORY_BASE(1 * GiB));
@@ -64,7 +66,8 @@ static void test_realize_and_report(void)
 
     /* Its RAMBlock is named after the device's place on the bus. */
     ramblock = qtest_hmp(qts, "info ramblock");
-    g_assert_nonnull(strstr(ramblock, "/" GPU_HOST " coherent-mem "));
+    ramblock_name = g_strdup_printf("/%s coherent-mem ", host_gpu(&h));
+    g_assert_nonnull(strstr(ramblock, ramblock_name));
     qtest_quit(qts);
     host_cleanup(&h);
 }
@@ -72,26 +75,34 @@ static void test_realize_and_report(void)
 static void test_data_reaches_host(void)
 {
     const uint64_t offsets[] = { 0, 4 * KiB + 8, 512 * MiB, 1 * GiB - 8 };
-    EmulatedHost h;
+    GpuHost h;
     QTestState *qts;
     QDict *data;
     uint64_t base, v;
     int fd, i;
 
-    host_init(&h);
-    qts = host_qtest_start(&h, "mem=1G",
-                           ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+    if (!host_init(&h, "mem=1G")) {
+        return;
+    }
+    qts = host_qtest_start(&h, ONE_GPU_MACHINE "-m 1G,maxmem=4G "
                            GPU_DEVICE);
     data = query_coherent_mem(qts);
     base = qdict_get_uint(data, "memaddr");
     qobject_unref(data);
+    for (i = 0; i < ARRAY_SIZE(offsets); i++) {
+        qtest_writeq(qts, base + offsets[i], 0x6e76677261636500ULL + i);
+    }
+    for (i = 0; i < ARRAY_SIZE(offsets); i++) {
+        g_assert_cmphex(qtest_readq(qts, base + offsets[i]), ==,
+                        0x6e76677261636500ULL + i);
+    }
+    if (!host_is_emulated(&h, "the host's side of the memory")) {
+        goto out;
+    }
     fd = open(h.backing, O_RDWR);
     g_assert_cmpint(fd, >=, 0);
 
     /* Guest stores land in the host's memory ... */
-    for (i = 0; i < ARRAY_SIZE(offsets); i++) {
-        qtest_writeq(qts, base + offsets[i], 0x6e76677261636500ULL + i);
-    }
     for (i = 0; i < ARRAY_SIZE(offsets); i++) {
         g_assert_cmpint(pread(fd, &v, sizeof(v), offsets[i]), ==, sizeof(v));
         g_assert_cmphex(v, ==, 0x6e76677261636500ULL + i);
@@ -106,8 +117,8 @@ static void test_data_reaches_host(void)
         g_assert_cmphex(qtest_readq(qts, base + offsets[i]), ==,
                         0xc0ffee0000000000ULL + i);
     }
-
     close(fd);
+out:
     qtest_quit(qts);
     host_cleanup(&h);
 }
@@ -119,15 +130,17 @@ static void test_data_reaches_host(void)
  */
 static void test_dma_mapped_at_guest_address(void)
 {
-    EmulatedHost h;
+    GpuHost h;
     QTestState *qts;
     QDict *data;
     uint64_t base, size;
     int i;
 
-    host_init(&h);
-    qts = host_qtest_start(&h, "mem=2G",
-                           ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE);
+    if (!host_init_emulated(&h, "mem=2G",
+                            "reads the host's IOMMU mappings")) {
+        return;
+    }
+    qts = host_qtest_start(&h, ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE);
     data = query_coherent_mem(qts);
     base = qdict_get_uint(data, "memaddr");
     size = qdict_get_uint(data, "size");
@@ -152,12 +165,14 @@ static void test_memaddr(void)
         ONE_GPU_MACHINE "-m 1G,maxmem=8G "
         GPU_DEVICE ",online=boot,node-count=2,memaddr=0x%" PRIx64,
         memaddr);
-    EmulatedHost h;
+    GpuHost h;
     QTestState *qts;
     QDict *data;
 
-    host_init(&h);
-    qts = host_qtest_start(&h, "mem=1G", args);
+    if (!host_init(&h, "mem=1G")) {
+        return;
+    }
+    qts = host_qtest_start(&h, args);
     data = query_coherent_mem(qts);
     g_assert_cmphex(qdict_get_uint(data, "memaddr"), ==, memaddr);
     g_assert_cmpint(qdict_get_int(data, "node-count"), ==, 2);
@@ -217,14 +232,15 @@ static void test_upstream_bar(const void *opaque)
                                             gb200 ? "1666M,bar1=256M" : "2G",
                                             (const char *)opaque);
     uint64_t bars[6], base, v;
-    EmulatedHost h;
+    GpuHost h;
     QTestState *qts;
     QDict *data;
     int fd;
 
-    host_init(&h);
-    qts = host_qtest_start(&h, host,
-                           ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE);
+    if (!host_init(&h, host)) {
+        return;
+    }
+    qts = host_qtest_start(&h, ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE);
     data = query_coherent_mem(qts);
     g_assert_cmpstr(qdict_get_str(data, "memory-source"), ==, "bar");
     g_assert_cmpuint(qdict_get_uint(data, "size"), ==, usemem);
@@ -237,18 +253,23 @@ static void test_upstream_bar(const void *opaque)
     g_assert_cmpuint(bars[2], ==, gb200 ? 256 * MiB : 1 * GiB);
     g_assert_cmpuint(bars[4], ==, 0);
 
-    /* The same memory on both sides, from the start of usemem. */
-    fd = open(h.backing, O_RDWR);
-    g_assert_cmpint(fd, >=, 0);
     qtest_writeq(qts, base + usemem - 8, 0x7573656d656d0001ULL);
-    g_assert_cmpint(pread(fd, &v, 8, usemem - 8), ==, 8);
-    g_assert_cmphex(v, ==, 0x7573656d656d0001ULL);
-    v = 0x7573656d656d0002ULL;
-    g_assert_cmpint(pwrite(fd, &v, 8, 0), ==, 8);
-    g_assert_cmphex(qtest_readq(qts, base), ==, v);
-    close(fd);
-    g_assert_cmpuint(host_stat(&h, GPU_HOST ".coherent_dma_maps"), ==, 1);
-    g_assert_cmphex(host_stat(&h, GPU_HOST ".coherent_dma_iova"), ==, base);
+    g_assert_cmphex(qtest_readq(qts, base + usemem - 8), ==,
+                    0x7573656d656d0001ULL);
+    if (host_is_emulated(&h, "the host's side of the memory")) {
+        /* The same memory on both sides, from the start of usemem. */
+        fd = open(h.backing, O_RDWR);
+        g_assert_cmpint(fd, >=, 0);
+        g_assert_cmpint(pread(fd, &v, 8, usemem - 8), ==, 8);
+        g_assert_cmphex(v, ==, 0x7573656d656d0001ULL);
+        v = 0x7573656d656d0002ULL;
+        g_assert_cmpint(pwrite(fd, &v, 8, 0), ==, 8);
+        g_assert_cmphex(qtest_readq(qts, base), ==, v);
+        close(fd);
+        g_assert_cmpuint(host_stat(&h, GPU_HOST ".coherent_dma_maps"), ==, 1);
+        g_assert_cmphex(host_stat(&h, GPU_HOST ".coherent_dma_iova"), ==,
+                        base);
+    }
     qtest_quit(qts);
     host_cleanup(&h);
 }
@@ -292,14 +313,15 @@ static void test_iommufd(const void *opaque)
                                             (const char *)opaque);
     const uint64_t pattern = 0x696f6d6d75666401ULL;
     uint64_t base, size, command, maps;
-    EmulatedHost h;
+    GpuHost h;
     QTestState *qts;
     QDict *data;
     int i;
 
-    host_init(&h);
-    qts = host_qtest_start(&h, host,
-                           ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+    if (!host_init_emulated(&h, host, "reads the host's IOMMU mappings")) {
+        return;
+    }
+    qts = host_qtest_start(&h, ONE_GPU_MACHINE "-m 1G,maxmem=4G "
                            "-object iommufd,id=iommufd0 "
                            GPU_DEVICE ",iommufd=iommufd0");
     data = query_coherent_mem(qts);
@@ -524,11 +546,13 @@ static void test_bad_config(const void *opaque)
     const BadConfig *bad = opaque;
     g_autofree char *err = NULL;
     g_auto(GStrv) lines = NULL;
-    EmulatedHost h;
+    GpuHost h;
     int i;
 
-    host_init(&h);
-    err = host_qemu_fails(&h, bad->host, bad->args);
+    if (!host_init(&h, bad->host)) {
+        return;
+    }
+    err = host_qemu_fails(&h, bad->args);
     lines = g_strsplit(err, "\n", -1);
     for (i = 0; lines[i] && !strstr(lines[i], bad->error); i++) {
         continue;
@@ -555,14 +579,16 @@ static void test_dt_boot_refuses_driver_managed(void)
     g_autofree char *args = NULL;
     g_autofree char *err = NULL;
     char image[4096] = { 0 };
-    EmulatedHost h;
+    GpuHost h;
 
-    host_init(&h);
+    if (!host_init(&h, "mem=1G")) {
+        return;
+    }
     kernel = g_build_filename(h.dir, "Image", NULL);
     g_assert(g_file_set_contents(kernel, image, sizeof(image), NULL));
     args = g_strdup_printf(ONE_GPU_MACHINE "-m 1G,maxmem=4G -kernel %s "
                            GPU_DEVICE, kernel);
-    err = host_qemu_fails(&h, "mem=1G", args);
+    err = host_qemu_fails(&h, args);
     g_assert_nonnull(strstr(err, "qemu-system-aarch64: vfio-pci-nvgrace "
                             "'" GPU_HOST "': 'online=driver-managed' needs a "
                             "guest that boots with ACPI"));
@@ -585,12 +611,13 @@ static void test_warn_devfn_not_zero(void)
         "a GPU at device 0 function 0 (behind a pcie-root-port); here it "
         "falls back to _DSD nvidia,gpu-mem-pxm-start/count\n";
     g_autofree char *err = NULL;
-    EmulatedHost h;
+    GpuHost h;
     QTestState *qts;
 
-    host_init(&h);
-    qts = host_qtest_start_logged(&h, "mem=1G",
-                                  ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+    if (!host_init(&h, "mem=1G")) {
+        return;
+    }
+    qts = host_qtest_start_logged(&h, ONE_GPU_MACHINE "-m 1G,maxmem=4G "
                                   GPU_DEVICE ",addr=02.0");
     qobject_unref(query_coherent_mem(qts));
     qtest_quit(qts);
@@ -599,8 +626,7 @@ static void test_warn_devfn_not_zero(void)
     g_free(err);
 
     /* At devfn 0 behind a root port there is nothing to warn about. */
-    qts = host_qtest_start_logged(&h, "mem=1G",
-                                  ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+    qts = host_qtest_start_logged(&h, ONE_GPU_MACHINE "-m 1G,maxmem=4G "
                                   "-device pcie-root-port,id=rp0,chassis=1 "
                                   GPU_DEVICE ",bus=rp0");
     qobject_unref(query_coherent_mem(qts));
@@ -619,17 +645,18 @@ static void test_warn_devfn_not_zero(void)
  */
 static void test_blackwell_sizes_placed_on_blocks(void)
 {
-    EmulatedHost h;
+    GpuHost h;
     QTestState *qts;
     QDict *resp;
     QListEntry *e;
     uint64_t end = 0, base;
     int n = 0;
 
-    host_init(&h);
+    if (!host_init(&h, "abi=bar,model=gb200,mem=1410M;host=" GPU2_HOST
+                           ",abi=bar,model=gb200,mem=1410M")) {
+        return;
+    }
     qts = host_qtest_start(&h,
-                           "abi=bar,model=gb200,mem=1410M;host=" GPU2_HOST
-                           ",abi=bar,model=gb200,mem=1410M",
                            TWO_GPU_MACHINE "-m 1G,maxmem=8G " GPU_DEVICE
                            " -device vfio-pci-nvgrace,host=" GPU2_HOST
                            ",node=9");
@@ -658,14 +685,15 @@ static void test_blackwell_sizes_placed_on_blocks(void)
 static void test_not_hot_pluggable(void)
 {
     const uint64_t pattern = 0x686f74706c756700ULL;
-    EmulatedHost h;
+    GpuHost h;
     QTestState *qts;
     QDict *resp, *data;
     uint64_t base;
 
-    host_init(&h);
-    qts = host_qtest_start(&h, "mem=1G",
-                           ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+    if (!host_init(&h, "mem=1G")) {
+        return;
+    }
+    qts = host_qtest_start(&h, ONE_GPU_MACHINE "-m 1G,maxmem=4G "
                            "-device pcie-root-port,id=rp0,chassis=1 "
                            "-device pcie-root-port,id=rp1,chassis=2 "
                            GPU_DEVICE ",id=gpu0,bus=rp0");
@@ -704,8 +732,9 @@ int main(int argc, char **argv)
 
     g_test_init(&argc, &argv, NULL);
 
-    if (!host_lib()) {
-        g_test_skip("NVGRACE_HOST_LIB does not name the emulated host");
+    if (!host_available()) {
+        g_test_skip("neither NVGRACE_HOST_LIB nor NVGRACE_REAL_GPU names a "
+                    "host");
         return g_test_run();
     }
 
