@@ -5,11 +5,10 @@
 # an arm64 Linux, with what it needs to run there, in BUILD/nested/qemu-root
 # (usr/bin/qemu-system-aarch64, the device's qtests in qtest/ with the
 # expected ACPI tables they read, and their shared libraries, to be added
-# to L1's initramfs).  On arm64 that is the main build; elsewhere QEMU is
-# cross-built in BUILD/nested/qemu-arm64 (ccache shared with the other
-# builds) against a sysroot of Debian's arm64 -dev packages, unpacked
-# without installing them: libfdt-dev cannot be installed for two
-# architectures at once.  Exits with status 77 when the archive cannot
+# to L1's initramfs).  It is built in BUILD/nested/qemu-arm64 (ccache shared
+# with the other builds), with libaio, which the main build lacks: natively on arm64, elsewhere cross-built against a sysroot of
+# Debian's arm64 -dev packages, unpacked without installing them
+# (libfdt-dev cannot be installed for two architectures at once).  Exits with status 77 when the archive cannot
 # serve the packages.
 set -eu
 
@@ -24,24 +23,26 @@ mkdir -p "$dir"
 qemu_ccache_env "$build"
 
 qtests="tests/qtest/vfio-nvgrace-test tests/qtest/vfio-nvgrace-tables-test"
+# L1's QEMU submits O_DIRECT I/O through libaio as well as threads
+# (aio=native), so that the nested host shows what Linux does with each
+# when the buffers are in the GPU memory.  Not io_uring: built with it,
+# QEMU 10.2 also monitors every file descriptor through io_uring
+# (fdmon-io_uring), and L1's QEMU then stopped, idle, in the middle of the
+# kvm suite's 20 reboots of L2 (cause not found).
+features="--enable-linux-aio"
+obj=$dir/qemu-arm64
 
 case $(uname -m) in
 aarch64|arm64)
-    obj=$build/qemu-build
-    # shellcheck disable=SC2086  # one word per test
-    ninja -C "$obj" $qtests >"$dir/qemu-arm64-build.log" 2>&1 || {
-        tail -30 "$dir/qemu-arm64-build.log" >&2
-        exit 1
-    }
-    qemu=$obj/qemu-system-aarch64
     libdirs="/lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu"
     cross=
+    set --
     ;;
 *)
     sysroot=$dir/sysroot-arm64
     pkgs="libglib2.0-dev libglib2.0-0 libpcre2-dev libpcre2-8-0 libfdt-dev
-          libfdt1 zlib1g-dev zlib1g libffi-dev libffi8"
-    if ! [ -f "$sysroot/.complete" ]; then
+          libfdt1 zlib1g-dev zlib1g libffi-dev libffi8 libaio-dev libaio1"
+    if [ "$(cat "$sysroot/.complete" 2>/dev/null)" != "$pkgs" ]; then
         debian_apt_config "$dir/apt"
         rm -rf "$sysroot" "$dir/sysroot-debs"
         mkdir -p "$dir/sysroot-debs"
@@ -57,33 +58,38 @@ aarch64|arm64)
         for deb in "$dir"/sysroot-debs/*.deb; do
             dpkg-deb -x "$deb" "$sysroot"
         done
-        touch "$sysroot/.complete"
+        echo "$pkgs" >"$sysroot/.complete"
     fi
     lib=$sysroot/usr/lib/aarch64-linux-gnu
-    obj=$dir/qemu-arm64
-    "$repo/scripts/fetch-qemu.sh" "$build/qemu-src" "$build/downloads"
-    python3 "$repo/scripts/qemu-series.py" apply "$build/qemu-src"
-    if [ ! -f "$obj/build.ninja" ]; then
-        echo "build-qemu-arm64: configuring QEMU for arm64 in $obj"
-        PKG_CONFIG=pkg-config PKG_CONFIG_SYSROOT_DIR=$sysroot \
-        PKG_CONFIG_LIBDIR=$lib/pkgconfig:$sysroot/usr/share/pkgconfig \
-        QEMU_CC=aarch64-linux-gnu-gcc-12 \
-            qemu_configure "$build/qemu-src" "$obj" \
-            --cross-prefix=aarch64-linux-gnu- \
-            --extra-cflags="-I$sysroot/usr/include" \
-            --extra-ldflags="-L$lib -Wl,-rpath-link,$lib" || exit 1
-    fi
-    # shellcheck disable=SC2086  # one word per test
-    ninja -C "$obj" qemu-system-aarch64 $qtests \
-        >"$dir/qemu-arm64-build.log" 2>&1 || {
-        tail -30 "$dir/qemu-arm64-build.log" >&2
-        exit 1
-    }
-    qemu=$obj/qemu-system-aarch64
     libdirs="$lib $sysroot/lib/aarch64-linux-gnu /usr/aarch64-linux-gnu/lib"
     cross=aarch64-linux-gnu-
+    export PKG_CONFIG=pkg-config PKG_CONFIG_SYSROOT_DIR="$sysroot"
+    export PKG_CONFIG_LIBDIR="$lib/pkgconfig:$sysroot/usr/share/pkgconfig"
+    export QEMU_CC=aarch64-linux-gnu-gcc-12
+    set -- --cross-prefix=aarch64-linux-gnu- \
+        --extra-cflags="-I$sysroot/usr/include" \
+        --extra-ldflags="-L$lib -Wl,-rpath-link,$lib"
     ;;
 esac
+
+"$repo/scripts/fetch-qemu.sh" "$build/qemu-src" "$build/downloads"
+python3 "$repo/scripts/qemu-series.py" apply "$build/qemu-src"
+# Configured again when the features change.
+if [ ! -f "$obj/build.ninja" ] ||
+   [ "$(cat "$obj/features" 2>/dev/null)" != "$features" ]; then
+    echo "build-qemu-arm64: configuring QEMU for arm64 in $obj"
+    rm -rf "$obj"
+    # shellcheck disable=SC2086  # one word per feature
+    qemu_configure "$build/qemu-src" "$obj" $features "$@" || exit 1
+    echo "$features" >"$obj/features"
+fi
+# shellcheck disable=SC2086  # one word per test
+ninja -C "$obj" qemu-system-aarch64 $qtests \
+    >"$dir/qemu-arm64-build.log" 2>&1 || {
+    tail -30 "$dir/qemu-arm64-build.log" >&2
+    exit 1
+}
+qemu=$obj/qemu-system-aarch64
 
 # The binaries, stripped, and every shared library they need, found where
 # the dynamic linker in L1 looks for them.

@@ -26,7 +26,8 @@ kvm_test.py BUILD [TEST...].
             GPU's memory decode and resets it with FLRs; it reboots 20
             times, using its GPU node in each boot; and its O_DIRECT disk
             I/O with buffers on the GPU node, which L1's QEMU does with
-            O_DIRECT too, is bounced there and correct.  A disk assigned to
+            O_DIRECT too (aio=threads and native), is bounced there and
+            correct.  A disk assigned to
             L2 in the GPU's iommufd (L0's virtio-blk behind L0's
             virtio-iommu) DMAs into and out of the GPU node through the
             region's dma-buf; on BAR4 QEMU refuses iommufd.
@@ -580,16 +581,23 @@ sync
 
     def test_4_host_direct_io_with_gpu_node_buffers(self):
         """L2's disk is L1's virtio-blk disk, which L1's QEMU opens with
-        O_DIRECT (cache.direct=on): L1's Linux 7.3 cannot pin the GPU
-        memory for it, and QEMU bounces those requests.  L2 reads into and
-        writes from buffers on its GPU node; L0 finds what L2 wrote."""
-        disk = direct_io_disk(self.tmp())
-        out, l1_out, _, _ = self.run_l2(
-            "driver-managed", L2_DIRECT_IO,
-            disk="file=/dev/vda,cache.direct=on,aio=threads", l1_disk=disk,
-            trace="file_bounce_unpinnable")
-        self.assertIn("file_bounce_unpinnable", l1_out)
-        self.assertDirectIo(out, disk)
+        O_DIRECT (cache.direct=on) and submits I/O to with preadv/pwritev
+        (aio=threads) and with libaio (aio=native): L1's Linux 7.3 cannot
+        pin the GPU memory for either, and QEMU bounces those requests.  L2 reads into and writes from buffers on
+        its GPU node; L0 finds what L2 wrote."""
+        for aio in ("threads", "native"):
+            with self.subTest(aio=aio):
+                disk = direct_io_disk(self.tmp())
+                out, l1_out, _, _ = self.run_l2(
+                    "driver-managed", L2_DIRECT_IO,
+                    disk="file=/dev/vda,cache.direct=on,aio=%s" % aio,
+                    l1_disk=disk, trace="file_bounce_unpinnable")
+                # QEMU fails to open the disk rather than fall back from
+                # the aio mode it is given.
+                m = re.search(r"(\d+) file_bounce_unpinnable", l1_out)
+                self.assertIsNotNone(m, l1_out)
+                print("L1: aio=%s, %s requests bounced" % (aio, m.group(1)))
+                self.assertDirectIo(out, disk)
 
     def test_5_device_dma_into_the_gpu_node(self):
         """L2's disk is a device assigned to it through iommufd, which

@@ -19,9 +19,10 @@ pkgs="build-essential git pkg-config ninja-build flex bison python3 python3-venv
       libglib2.0-dev libfdt-dev zlib1g-dev dpkg-dev xz-utils ccache
       acpica-tools clang libclang-rt-dev"
 # The arm64 test guest: its programs and module are cross-built unless the
-# host is arm64.
+# host is arm64, and so is the nested host's QEMU, which also submits I/O
+# through libaio.
 case $(uname -m) in
-aarch64|arm64) ;;
+aarch64|arm64) pkgs="$pkgs libaio-dev" ;;
 *) pkgs="$pkgs gcc-12-aarch64-linux-gnu binutils-aarch64-linux-gnu
          libc6-dev-arm64-cross" ;;
 esac
