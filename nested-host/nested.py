@@ -60,12 +60,14 @@ class NestedHost(guest.Guest):
         # what L1 maps through the IOMMU.
         self.early_devices = ["-device", "virtio-iommu-pci"]
 
-    def gpu(self, model="gh200", mem="4G", device_id=None, train_ms=0):
+    def gpu(self, model="gh200", mem="4G", device_id=None, train_ms=0,
+            bar1=None):
         """The GPU as L1's nvgrace-gpu expects it: its memory described by
         the _DSD (driver-managed), one node.  A GH200 needs 4 GiB or more:
-        L1's driver carves 1 GiB of resmem out of what it is given."""
+        L1's driver carves 1 GiB of resmem out of what it is given.  A
+        Blackwell can have its real BAR1 (@bar1, a size)."""
         return Gpu(model=model, mem=mem, abi="bar", node=1, node_count=1,
-                   device_id=device_id, train_ms=train_ms)
+                   device_id=device_id, train_ms=train_ms, bar1=bar1)
 
     # Added to L0's -machine (the KVM variant boots L1 at EL2).
     machine_args = []

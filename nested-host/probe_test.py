@@ -27,14 +27,20 @@ import nested  # noqa: E402
 BUILD = None
 HOST_GPU = "0009:01:00.0"
 # The GPUs probed, each in a boot of its own: a Grace Hopper with one of
-# its other device ids, and a Grace Blackwell (GB300: no resmem).
+# its other device ids, and a Grace Blackwell (GB300: no resmem, and its
+# real BAR1, whose size on a GB300 is not known here).
 # Each GPU retrains after every reset: the first touch after a reset must
 # wait for it (nested.TRAIN_MS).
 GPUS = {
     "gh200-2348": dict(model="gh200", device_id="0x2348", mem="4G",
                        train_ms=nested.TRAIN_MS),
-    "gb300": dict(model="gb300", mem="3G", train_ms=nested.TRAIN_MS),
+    "gb300": dict(model="gb300", mem="3G", train_ms=nested.TRAIN_MS,
+                  bar1="256M"),
 }
+# What region 2 (BAR2) is, per GPU: GH200's resmem, 1 GiB carved from the
+# end of the memory by nvgrace-gpu, a fake BAR with one sparse-mmap area;
+# Blackwell's real BAR1, which vfio-pci-core passes through as it is.
+BAR2 = {"gh200-2348": "1024M,sparse", "gb300": "256M,plain"}
 WAITS = ("touch-after-reset", "touch-after-flr")
 
 # What Linux 7.3 does, per access path and probe, as its source says and
@@ -127,6 +133,8 @@ def run_probes_emulated(gpu, region=False):
     spec += "" if region else ",abi=bar"
     if g.get("device_id"):
         spec += ",device-id=" + g["device_id"]
+    if g.get("bar1"):
+        spec += ",bar1=" + g["bar1"]
     env = dict(os.environ,
                LD_PRELOAD=os.path.join(build, "emulated-host",
                                        "libnvgrace-host.so"),
@@ -222,6 +230,14 @@ class Probes(unittest.TestCase):
             with self.subTest(mode=mode, probe=probe):
                 self.assertEqual(self.real.get(mode, {}).get(probe), outcome)
 
+    def test_linux_7_3_bar2(self):
+        """L1's nvgrace-gpu shows GH200's resmem, or passes Blackwell's
+        BAR1 through, as region 2."""
+        for mode in ("type1", "iommufd"):
+            with self.subTest(mode=mode):
+                self.assertEqual(self.real.get(mode, {}).get("bar2"),
+                                 BAR2[self.GPU])
+
 
 def add_row_tests(cls, rows, gaps):
     """One test per documented row of @rows: the emulated host does what the
@@ -240,7 +256,8 @@ def add_row_tests(cls, rows, gaps):
 
 for _gpu in GPUS:
     _cls = type("Probes_" + _gpu.replace("-", "_"), (Probes,), {"GPU": _gpu})
-    add_row_tests(_cls, LINUX_7_3, GAPS)
+    add_row_tests(_cls, list(LINUX_7_3) + [("type1", "bar2"),
+                                           ("iommufd", "bar2")], GAPS)
     add_wait_tests(_cls, ("type1", "iommufd"), ("type1", "iommufd"))
     globals()[_cls.__name__] = _cls
 del Probes, _cls, _gpu

@@ -11,7 +11,7 @@
  * series in kernel/) and touches it after each change a VMM or a guest makes:
  * memory decode off and on, D3hot and back, a device reset, and tries what
  * a host does with guest RAM: an O_DIRECT read into it, a DMA map of it,
- * its dma-buf export.  Each line is "probe NAME: OUTCOME", where OUTCOME is
+ * its dma-buf export.  It also says what region 2 (BAR2) is.  Each line is "probe NAME: OUTCOME", where OUTCOME is
  * "ok", "SIGBUS", the errno's name, or "skip: why".  The same program runs
  * on the real kernel (the nested host) and on the emulated host, so that
  * their lines can be compared.
@@ -179,6 +179,43 @@ static off_t region_offset(struct gpu *g, unsigned index, uint64_t *size)
         *size = info.size;
     }
     return info.offset;
+}
+
+/*
+ * Region 2: on GH200, nvgrace-gpu's resmem, a fake BAR whose real part is
+ * its one sparse-mmap area; on Blackwell, the GPU's real BAR1 (PCI BAR2),
+ * which vfio-pci-core passes through as it is.  "SIZE,sparse|plain".
+ */
+static void probe_bar2(struct gpu *g)
+{
+    union {
+        struct vfio_region_info info;
+        char bytes[512];
+    } u = { .info = { .argsz = sizeof(u), .index = 2 } };
+    const char *shape = "plain";
+    uint32_t off;
+    int n;
+
+    if (ioctl(g->device, VFIO_DEVICE_GET_REGION_INFO, &u.info)) {
+        say("bar2", "%s", err_name(errno));
+        return;
+    }
+    if (!u.info.size) {
+        say("bar2", "none");
+        return;
+    }
+    off = u.info.flags & VFIO_REGION_INFO_FLAG_CAPS ? u.info.cap_offset : 0;
+    for (n = 0; off && off <= sizeof(u) - sizeof(struct vfio_info_cap_header)
+         && n < 16; n++) {
+        struct vfio_info_cap_header *hdr = (void *)(u.bytes + off);
+
+        if (hdr->id == VFIO_REGION_INFO_CAP_SPARSE_MMAP) {
+            shape = "sparse";
+        }
+        off = hdr->next;
+    }
+    say("bar2", "%lluM,%s%s", (unsigned long long)(u.info.size >> 20), shape,
+        u.info.flags & VFIO_REGION_INFO_FLAG_MMAP ? "" : ",no-mmap");
 }
 
 /* Say which step of opening the device failed; -errno. */
@@ -636,6 +673,7 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    probe_bar2(&g);
     probe_decode_and_power(&g);
     probe_host_io(&g, argc > 3 ? argv[3] : NULL);
     probe_rw(&g);
