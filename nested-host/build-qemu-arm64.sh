@@ -5,11 +5,12 @@
 # an arm64 Linux, with what it needs to run there, in BUILD/nested/qemu-root
 # (usr/bin/qemu-system-aarch64, the device's qtests in qtest/ with the
 # expected ACPI tables they read, and their shared libraries, to be added
-# to L1's initramfs).  It is built in BUILD/nested/qemu-arm64 (ccache shared
-# with the other builds), with libaio, which the main build lacks: natively on arm64, elsewhere cross-built against a sysroot of
-# Debian's arm64 -dev packages, unpacked without installing them
-# (libfdt-dev cannot be installed for two architectures at once).  Exits with status 77 when the archive cannot
-# serve the packages.
+# to L1's initramfs).  It is built in BUILD/nested/qemu-arm64 (ccache
+# shared with the other builds), with libaio, which the main build lacks:
+# natively on arm64, elsewhere cross-built against a sysroot of Debian's
+# arm64 -dev packages, unpacked without installing them (libfdt-dev cannot
+# be installed for two architectures at once).  Exits with status 77 when
+# the archive cannot serve the packages.
 set -eu
 
 repo=$(cd "$(dirname "$0")/.." && pwd)

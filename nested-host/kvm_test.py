@@ -583,8 +583,9 @@ sync
         """L2's disk is L1's virtio-blk disk, which L1's QEMU opens with
         O_DIRECT (cache.direct=on) and submits I/O to with preadv/pwritev
         (aio=threads) and with libaio (aio=native): L1's Linux 7.3 cannot
-        pin the GPU memory for either, and QEMU bounces those requests.  L2 reads into and writes from buffers on
-        its GPU node; L0 finds what L2 wrote."""
+        pin the GPU memory for either, and QEMU bounces those requests.
+        L2 reads into and writes from buffers on its GPU node; L0 finds
+        what L2 wrote."""
         for aio in ("threads", "native"):
             with self.subTest(aio=aio):
                 disk = direct_io_disk(self.tmp())

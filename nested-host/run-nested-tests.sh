@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# run-nested-tests.sh BUILD probe|device|qtest|region|kvm [TEST...]: build the nested
-# real-kernel host (Linux 7.3 from Debian's linux-source-7.3, the test
-# guest's busybox and edk2) and what runs in it, and run
+# run-nested-tests.sh BUILD probe|device|qtest|region|kvm [TEST...]: build
+# the nested real-kernel host (Linux 7.3 from Debian's linux-source-7.3,
+# the test guest's busybox and edk2) and what runs in it, and run
 #   probe   nested-host/probe_test.py: the probes in L1 and on the
 #           emulated host;
 #   device  nested-host/device_test.py: this project's QEMU (built for
