@@ -152,14 +152,15 @@ static char **host_environ(GpuHost *h)
  */
 QTestState *host_qtest_start(GpuHost *h, const char *args)
 {
-    g_auto(GStrv) env = host_environ(h);
     g_autofree char *cmdline = host_args(h, args);
+    g_auto(GStrv) env = NULL;
     QTestState *qts;
     int i;
 
     if (h->real_gpu) {
         return qtest_init(cmdline);
     }
+    env = host_environ(h);
     for (i = 0; env[i]; i++) {
         g_auto(GStrv) kv = g_strsplit(env[i], "=", 2);
 
