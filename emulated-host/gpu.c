@@ -496,6 +496,7 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
     struct emu_gpu *gpu;
     char *tok, *save = NULL;
     const char *backing = NULL;
+    bool bar_only = false;
     unsigned i;
 
     if (emu.nr_gpus == EMU_MAX_GPUS) {
@@ -551,11 +552,14 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
             }
             gpu->coherent_region = !strcmp(val, "on");
         } else if (!strcmp(tok, "abi")) {
-            if (strcmp(val, "region") && strcmp(val, "bar")) {
-                snprintf(err, errlen, "abi=%s: expected region or bar", val);
+            if (strcmp(val, "region") && strcmp(val, "bar") &&
+                strcmp(val, "both")) {
+                snprintf(err, errlen, "abi=%s: expected region, bar or both",
+                         val);
                 return -1;
             }
-            gpu->upstream_bar = !strcmp(val, "bar");
+            gpu->upstream_bar = strcmp(val, "region");
+            bar_only = !strcmp(val, "bar");
         } else if (!strcmp(tok, "bar-fault")) {
             static const char *const faults[] = {
                 "none", "no-sparse", "two-areas", "zero", "unaligned",
@@ -642,12 +646,12 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
     strcpy(gpu->sysfs, "/sys/bus/pci/devices/");
     strcat(gpu->sysfs, gpu->host);
     gpu_init_config(gpu);
-    if (gpu->upstream_bar) {
+    if (bar_only) {
         /* The upstream driver has no device-specific region. */
         gpu->coherent_region = false;
-        if (gpu_init_upstream_bars(gpu, err, errlen)) {
-            return -1;
-        }
+    }
+    if (gpu->upstream_bar && gpu_init_upstream_bars(gpu, err, errlen)) {
+        return -1;
     }
     if (gpu_open_backing(gpu, backing, err, errlen)) {
         return -1;
@@ -747,7 +751,11 @@ uint64_t emu_region_size(const struct emu_gpu *gpu, unsigned index)
     case EMU_REGION_CONFIG:
         return EMU_CONFIG_SIZE;
     case EMU_REGION_COHERENT:
-        return gpu->coherent_region ? gpu->mem_size : 0;
+        if (!gpu->coherent_region) {
+            return 0;
+        }
+        /* kernel/'s series: usemem's exact size, resmem stays BAR2 only */
+        return gpu->upstream_bar ? gpu->usemem_len : gpu->mem_size;
     case EMU_REGION_BAR2:
         return gpu->resmem_bar ? gpu->resmem_bar : gpu->bar1_size;
     case EMU_REGION_BAR4:
@@ -821,21 +829,29 @@ bool emu_gpu_bars_off(const struct emu_gpu *gpu)
            EMU_PM_D3HOT;
 }
 
+/* Whether region @index maps usemem: BAR4, or the coherent-memory region. */
+bool emu_region_is_usemem(const struct emu_gpu *gpu, unsigned index)
+{
+    return (index == EMU_REGION_BAR4 && gpu->usemem_bar) ||
+           (index == EMU_REGION_COHERENT && gpu->coherent_region);
+}
+
 /*
  * Linux 6.19+ maps nvgrace-gpu's usemem (the fake BAR4) on fault, and only
  * while the virtual COMMAND.MEMORY is set and the GPU is not in D3hot;
  * either change zaps the mapping.  The device-specific region is not gated
  * by them.  Both are while the user's low power is engaged.
  */
-bool emu_gpu_usemem_gated(const struct emu_gpu *gpu)
+bool emu_region_gated(const struct emu_gpu *gpu, unsigned index)
 {
-    return gpu->low_power || (gpu->upstream_bar && emu_gpu_bars_off(gpu));
+    return gpu->low_power ||
+           (index == EMU_REGION_BAR4 && emu_gpu_bars_off(gpu));
 }
 
-/* The region that holds the GPU memory QEMU maps. */
+/* The region that holds the GPU memory QEMU maps unless told otherwise. */
 unsigned emu_memory_region(const struct emu_gpu *gpu)
 {
-    return gpu->upstream_bar ? EMU_REGION_BAR4 : EMU_REGION_COHERENT;
+    return gpu->coherent_region ? EMU_REGION_COHERENT : EMU_REGION_BAR4;
 }
 
 int emu_config_read(struct emu_gpu *gpu, void *buf, size_t len, uint64_t off)

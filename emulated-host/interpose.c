@@ -508,39 +508,35 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 }
 
 /*
- * usemem at @roff, or while decode is off an empty file (SIGBUS); while the
- * GPU retrains, inaccessible until a touch has waited for it (gpu.c).
+ * usemem at m->off, or while m->region is gated an empty file (SIGBUS);
+ * while the GPU retrains, inaccessible until a touch has waited for it
+ * (gpu.c).
  */
-static void *map_memory(struct emu_gpu *gpu, void *addr, size_t len, int prot,
-                        int flags, off_t roff)
+static void *map_memory(struct emu_gpu *gpu, struct emu_mmap *m, int flags)
 {
-    if (emu_gpu_training(gpu)) {
-        prot = PROT_NONE;
+    int prot = emu_gpu_training(gpu) ? PROT_NONE : m->prot;
+
+    m->gated = emu_region_gated(gpu, m->region);
+    if (m->gated) {
+        return real_mmap(m->addr, m->len, prot, flags, gpu->decode_off_fd, 0);
     }
-    if (emu_gpu_usemem_gated(gpu)) {
-        return real_mmap(addr, len, prot, flags, gpu->decode_off_fd, 0);
-    }
-    return real_mmap(addr, len, prot, flags, gpu->mem_fd, roff);
+    return real_mmap(m->addr, m->len, prot, flags, gpu->mem_fd, m->off);
 }
 
 /*
- * After a config write or a low-power change: when the memory's gating
- * changed, zap or restore every live mapping of usemem in place, as the
- * next fault would on Linux.
+ * After a config write or a low-power change: zap or restore in place
+ * every live mapping of usemem whose gating changed, as the next fault
+ * would on Linux.
  */
-int emu_update_memory_maps(struct emu_gpu *gpu, bool was_gated)
+int emu_update_memory_maps(struct emu_gpu *gpu)
 {
     unsigned i;
 
-    if (emu_gpu_usemem_gated(gpu) == was_gated) {
-        return 0;
-    }
     for (i = 0; i < EMU_MAX_MMAPS; i++) {
         struct emu_mmap *m = &gpu->coherent_mmaps[i];
 
-        if (m->len &&
-            map_memory(gpu, m->addr, m->len, m->prot, MAP_SHARED | MAP_FIXED,
-                       m->off) == MAP_FAILED) {
+        if (m->len && m->gated != emu_region_gated(gpu, m->region) &&
+            map_memory(gpu, m, MAP_SHARED | MAP_FIXED) == MAP_FAILED) {
             return -errno;
         }
     }
@@ -570,9 +566,8 @@ static ssize_t device_rw(struct emu_gpu *gpu, void *buf, size_t len,
             return -EIO;
         }
         if (write) {
-            bool was_gated = emu_gpu_usemem_gated(gpu);
             ssize_t ret = emu_config_write(gpu, buf, len, roff);
-            int err = emu_update_memory_maps(gpu, was_gated);
+            int err = emu_update_memory_maps(gpu);
 
             emu_dma_revoke(gpu, false);
             return err ? err : ret;
@@ -744,6 +739,7 @@ static void *device_mmap(struct emu_gpu *gpu, void *addr, size_t len,
     unsigned index = EMU_REGION_INDEX(off);
     uint64_t roff = off & EMU_REGION_MASK;
     uint64_t real = emu_region_real_size(gpu, index);
+    struct emu_mmap m;
     void *p;
     int i;
 
@@ -775,11 +771,13 @@ static void *device_mmap(struct emu_gpu *gpu, void *addr, size_t len,
         errno = ENOMEM;
         return MAP_FAILED;
     }
-    p = map_memory(gpu, addr, len, prot, flags, roff);
+    m = (struct emu_mmap) {
+        .addr = addr, .len = len, .prot = prot, .off = roff, .region = index,
+    };
+    p = map_memory(gpu, &m, flags);
     if (p != MAP_FAILED) {
-        gpu->coherent_mmaps[i] = (struct emu_mmap) {
-            .addr = p, .len = len, .prot = prot, .off = roff,
-        };
+        m.addr = p;
+        gpu->coherent_mmaps[i] = m;
         emu_stats_write();
     }
     return p;

@@ -189,6 +189,7 @@ static int ioas_map(struct emu_iommufd *ictx, struct iommu_ioas_map *cmd)
 {
     struct emu_obj *o = obj_get(ictx, cmd->ioas_id, EMU_OBJ_IOAS);
     int64_t mem_off;
+    bool gated;
 
     if (cmd->size < sizeof(*cmd) || cmd->__reserved ||
         !map_flags_valid(cmd->flags)) {
@@ -201,7 +202,8 @@ static int ioas_map(struct emu_iommufd *ictx, struct iommu_ioas_map *cmd)
         cmd->user_va & (EMU_PAGE_SIZE - 1)) {
         return -EINVAL;
     }
-    if (emu_dma_coherent_owner(cmd->user_va, cmd->length, &mem_off)) {
+    if (emu_dma_coherent_owner(cmd->user_va, cmd->length, &mem_off,
+                               &gated)) {
         return -EFAULT;
     }
     return emu_dma_add(o->ioas, &(struct emu_dma) {
@@ -245,7 +247,7 @@ static int ioas_map_file(struct emu_iommufd *ictx,
         }
         map.exporter = buf->gpu;
         map.region = buf->region;
-        if (buf->region == emu_memory_region(buf->gpu)) {
+        if (emu_region_is_usemem(buf->gpu, buf->region)) {
             map.coherent = buf->gpu;
         }
         return emu_dma_add(o->ioas, &map, buf->offset + cmd->start);

@@ -30,8 +30,8 @@
 
 /* VFIO_PCI_NUM_REGIONS (BAR0-5, ROM, CONFIG, VGA), then the coherent memory. */
 #define EMU_REGION_BAR0         0
-#define EMU_REGION_BAR2         2   /* abi=bar: resmem (GH200) */
-#define EMU_REGION_BAR4         4   /* abi=bar: usemem */
+#define EMU_REGION_BAR2         2   /* abi=bar|both: resmem (GH200) */
+#define EMU_REGION_BAR4         4   /* abi=bar|both: usemem */
 #define EMU_REGION_BAR5         5
 #define EMU_REGION_CONFIG       7
 #define EMU_REGION_COHERENT     9
@@ -49,11 +49,14 @@
 #define EMU_PM_STATE_MASK   0x3
 #define EMU_PM_D3HOT        0x3
 
+/* A mapping of usemem, through BAR4 or through the coherent-memory region. */
 struct emu_mmap {
     void *addr;
     size_t len;
     int prot;
     off_t off;              /* in the backing file */
+    unsigned region;
+    bool gated;             /* mapped to decode_off_fd: touches are SIGBUS */
 };
 
 /* One emulated GPU, as configured by NVGRACE_HOST. */
@@ -71,7 +74,8 @@ struct emu_gpu {
      * BARs: usemem in BAR4 and, on GH200, resmem in BAR2, carved from the
      * end of the memory.  Each region is a power of two; the real size is
      * the one sparse-mmap area.  bar_val holds what the guest wrote to the
-     * BAR registers.
+     * BAR registers.  abi=both: the same BARs, and usemem again as the
+     * coherent-memory region, as kernel/'s series offers them.
      */
     bool upstream_bar;
     uint64_t usemem_len, usemem_bar;
@@ -96,7 +100,7 @@ struct emu_gpu {
     } bar_fault;
     /*
      * fault=: a host fault, for QEMU's error paths.  "The memory's region"
-     * is the coherent-memory region, or BAR4 with abi=bar.
+     * is the coherent-memory region, or BAR4 without one.
      */
     enum emu_fault {
         EMU_FAULT_NONE,
@@ -233,7 +237,8 @@ uint64_t emu_region_real_size(const struct emu_gpu *gpu, unsigned index);
 uint64_t emu_region_backing_offset(const struct emu_gpu *gpu, unsigned index);
 unsigned emu_num_regions(const struct emu_gpu *gpu);
 unsigned emu_memory_region(const struct emu_gpu *gpu);
-bool emu_gpu_usemem_gated(const struct emu_gpu *gpu);
+bool emu_region_is_usemem(const struct emu_gpu *gpu, unsigned index);
+bool emu_region_gated(const struct emu_gpu *gpu, unsigned index);
 bool emu_gpu_bars_off(const struct emu_gpu *gpu);
 /* Retraining after a reset: a touch of the memory waits (train=). */
 bool emu_gpu_training(const struct emu_gpu *gpu);
@@ -250,7 +255,7 @@ void emu_container_put(struct emu_container *c);
 void emu_container_attach(struct emu_container *c, struct emu_gpu *gpu);
 void emu_container_detach(struct emu_container *c, struct emu_gpu *gpu);
 struct emu_gpu *emu_dma_coherent_owner(uint64_t vaddr, uint64_t size,
-                                       int64_t *mem_off);
+                                       int64_t *mem_off, bool *gated);
 int emu_dma_add(struct emu_container *c, const struct emu_dma *map,
                 int64_t mem_off);
 int emu_dma_remove(struct emu_container *c, uint64_t start, uint64_t end,
@@ -271,7 +276,7 @@ int emu_new_file(enum emu_file_kind kind, struct emu_gpu *gpu,
                  struct emu_container *c);
 struct emu_file *emu_file_get(int fd);
 void emu_stats_write(void);
-int emu_update_memory_maps(struct emu_gpu *gpu, bool was_gated);
+int emu_update_memory_maps(struct emu_gpu *gpu);
 extern ssize_t (*real_pread)(int, void *, size_t, off_t);
 extern ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
 

@@ -290,14 +290,12 @@ static int device_export_dmabuf(struct emu_gpu *gpu,
  */
 static int device_set_low_power(struct emu_gpu *gpu, bool on)
 {
-    bool was_gated = emu_gpu_usemem_gated(gpu);
-
     if (on && gpu->low_power) {
         return -EINVAL;
     }
     gpu->low_power = on;
     emu_dma_revoke(gpu, false);
-    return emu_update_memory_maps(gpu, was_gated);
+    return emu_update_memory_maps(gpu);
 }
 
 /* VFIO_DEVICE_FEATURE, as vfio_ioctl_device_feature() checks it. */
@@ -509,11 +507,12 @@ static bool container_fault(const struct emu_container *c,
 }
 
 /*
- * The GPU whose coherent memory [vaddr, vaddr + size) overlaps, if any, and
- * the offset in that memory at which vaddr lies.
+ * The GPU whose coherent memory [vaddr, vaddr + size) overlaps, if any, the
+ * offset in that memory at which vaddr lies, and whether that mapping is
+ * gated now.
  */
 struct emu_gpu *emu_dma_coherent_owner(uint64_t vaddr, uint64_t size,
-                                       int64_t *mem_off)
+                                       int64_t *mem_off, bool *gated)
 {
     unsigned g, i;
 
@@ -526,6 +525,7 @@ struct emu_gpu *emu_dma_coherent_owner(uint64_t vaddr, uint64_t size,
 
             if (m->len && vaddr < a + m->len && a < vaddr + size) {
                 *mem_off = (int64_t)(vaddr - a) + m->off;
+                *gated = m->gated;
                 return gpu;
             }
         }
@@ -593,18 +593,19 @@ static int iommu_map_dma(struct emu_container *c,
 {
     struct emu_gpu *owner;
     int64_t mem_off = 0;
+    bool gated = false;
 
     if (map->argsz < sizeof(*map) ||
         map->flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE) ||
         map->vaddr & (EMU_PAGE_SIZE - 1)) {
         return -EINVAL;
     }
-    owner = emu_dma_coherent_owner(map->vaddr, map->size, &mem_off);
+    owner = emu_dma_coherent_owner(map->vaddr, map->size, &mem_off, &gated);
     if (owner && owner->fault == EMU_FAULT_DMA_MAP_MEMORY) {
         /* As iommufd does for a PFNMAP mapping. */
         return -EFAULT;
     }
-    if (owner && emu_gpu_usemem_gated(owner)) {
+    if (gated) {
         /* type1 faults the PFNs in, and the fault fails with decode off. */
         return -EFAULT;
     }

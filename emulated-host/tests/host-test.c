@@ -565,6 +565,58 @@ static void case_upstream_bar_gh200(void)
     close(fd);
 }
 
+/*
+ * abi=both, as kernel/'s series: the coherent-memory region is usemem at
+ * its exact size, beside BAR4 (the same memory) and resmem in BAR2.  BAR4
+ * keeps Linux 7.3's gating; the region does not follow decode or D3hot.
+ */
+static void case_series_region_beside_bars(void)
+{
+    struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
+    struct vfio_region_info r = { .argsz = sizeof(r), .index = 9 };
+    struct vfio_device_info info = { .argsz = sizeof(info) };
+    uint16_t on = 0x2, off = 0, d3hot = 0x3, d0 = 0;
+    uint64_t size, real;
+    volatile uint64_t *region, *bar4;
+    int c, g, d = open_device(&c, &g, GPU0, 100);
+
+    CHECK(ioctl(d, VFIO_DEVICE_GET_INFO, &info) == 0);
+    CHECK(info.num_regions == 10);
+    CHECK(ioctl(d, VFIO_DEVICE_GET_REGION_INFO, &r) == 0);
+    CHECK(r.size == 2 * GIB);
+    bar_info(d, 4, &size, &real);
+    CHECK(size == 2 * GIB && real == 2 * GIB);
+    bar_info(d, 2, &size, &real);
+    CHECK(size == 1 * GIB && real == 1 * GIB);
+
+    region = mmap(NULL, 2 * GIB, PROT_READ | PROT_WRITE, MAP_SHARED, d,
+                  REGION(9));
+    bar4 = mmap(NULL, 2 * GIB, PROT_READ | PROT_WRITE, MAP_SHARED, d,
+                REGION(4));
+    CHECK(region != MAP_FAILED && bar4 != MAP_FAILED);
+    CHECK(stat_value(GPU0 ".live_coherent_mmaps") == 2);
+    region[1] = 0x736572696573;
+    CHECK(bar4[1] == 0x736572696573);
+
+    /* Decode off: BAR4 faults and does not DMA map, the region does both. */
+    CHECK(pwrite(d, &off, 2, REGION(7) + 0x04) == 2);
+    CHECK(write_faults(bar4, 1));
+    CHECK(!write_faults(region, 2));
+    map.size = 2 * GIB;
+    map.vaddr = (uintptr_t)bar4;
+    CHECK(ioctl(c, VFIO_IOMMU_MAP_DMA, &map) < 0 && errno == EFAULT);
+    map.vaddr = (uintptr_t)region;
+    CHECK(ioctl(c, VFIO_IOMMU_MAP_DMA, &map) == 0);
+
+    /* D3hot: the same. */
+    CHECK(pwrite(d, &on, 2, REGION(7) + 0x04) == 2);
+    CHECK(pwrite(d, &d3hot, 2, REGION(7) + 0x84) == 2);
+    CHECK(write_faults(bar4, 3));
+    CHECK(!write_faults(region, 4));
+    CHECK(pwrite(d, &d0, 2, REGION(7) + 0x84) == 2);
+    CHECK(bar4[0] == 4 && region[1] == 0x736572696573);
+}
+
 /* GB200: no MIG bug (its DVSEC says so), so no resmem and no rounding. */
 static void case_upstream_bar_gb200(void)
 {
@@ -886,6 +938,8 @@ static const struct test_case cases[] = {
     { "gb200", case_gb200, "host=" GPU0 ",model=gb200" },
     { "upstream-bar-gh200", case_upstream_bar_gh200,
       "host=" GPU0 ",abi=bar,mem=98560M,backing=%s/mem" },
+    { "series-region-beside-bars", case_series_region_beside_bars,
+      "host=" GPU0 ",abi=both,mem=3G" },
     { "upstream-bar-gb200", case_upstream_bar_gb200,
       "host=" GPU0 ",abi=bar,model=gb200,mem=186G" },
     { "groups-share-container", case_groups_share_container,
