@@ -122,15 +122,15 @@ done
     return split_modes(out), waits(out)
 
 
-def run_probes_emulated(gpu, region=False):
+def run_probes_emulated(gpu, series=False, region=False):
     """The same probes on the emulated host (type1 and iommufd): on BAR4 of
-    its model of Linux 7.3, or with @region on its coherent memory region,
-    its model of kernel/'s series."""
+    its model of Linux 7.3, or with @series of kernel/'s series (abi=both),
+    on BAR4 or with @region on the coherent memory region."""
     build = os.path.abspath(BUILD)
     g = GPUS[gpu]
     spec = "host=%s,model=%s,mem=%s,train=%d" % (HOST_GPU, g["model"],
                                                  g["mem"], g["train_ms"])
-    spec += "" if region else ",abi=bar"
+    spec += ",abi=both" if series else ",abi=bar"
     if g.get("device_id"):
         spec += ",device-id=" + g["device_id"]
     if g.get("bar1"):
@@ -145,8 +145,8 @@ def run_probes_emulated(gpu, region=False):
         with open(disk, "wb") as f:
             f.truncate(1 << 20)
         # Each built against the uapi of the kernel it is compared with.
-        probe = ([os.path.join(build, "nested", "vfio-probe-series"),
-                  "--region"] if region else
+        probe = ([os.path.join(build, "nested", "vfio-probe-series")] +
+                 (["--region"] if region else []) if series else
                  [os.path.join(build, "nested", "vfio-probe")])
         for mode in ("type1", "iommufd"):
             res = subprocess.run(
@@ -239,18 +239,21 @@ class Probes(unittest.TestCase):
                                  BAR2[self.GPU])
 
 
-def add_row_tests(cls, rows, gaps):
+def add_row_tests(cls, rows, gaps, where=None):
     """One test per documented row of @rows: the emulated host does what the
-    real kernel did; rows in @gaps are expected failures."""
+    real kernel did (on @where, if the class probes more than one); rows in
+    @gaps are expected failures."""
     for (mode, probe) in rows:
         def check(self, mode=mode, probe=probe):
-            self.assertEqual(self.emulated_outcome(mode, probe),
-                             self.real_outcome(mode, probe),
+            args = (mode, probe) + ((where,) if where else ())
+            self.assertEqual(self.emulated_outcome(*args),
+                             self.real_outcome(*args),
                              "%s %s: fix: %s" % (mode, probe,
                                                  gaps.get((mode, probe))))
         if (mode, probe) in gaps:
             check = unittest.expectedFailure(check)
-        name = "test_emulated_%s_%s" % (mode, probe.replace("-", "_"))
+        name = "test_emulated_%s%s_%s" % (where + "_" if where else "", mode,
+                                          probe.replace("-", "_"))
         setattr(cls, name, check)
 
 

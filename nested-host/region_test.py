@@ -10,8 +10,9 @@ type1 and through iommufd, on the VFIO_REGION_TYPE_MEM region
 include/uapi/linux/vfio.h says; BAR4 must still do what Linux 7.3 does,
 since the series leaves the BAR's semantics alone.  Data the probe writes
 through the region must be in L0's backing file of the GPU memory.  The
-same probes run on the emulated host's region, which models the series,
-and must give what L1 gave, row by row (rows in REGION_GAPS excepted).
+same probes run on the emulated host's model of the series (abi=both),
+on its region and its BAR4, and must give what L1 gave, row by row (rows
+in REGION_GAPS excepted).
 """
 
 import os
@@ -75,8 +76,8 @@ REGION[("iommufd", "dma-buf-remap-after-reset")] = "ok"
 # ... but not one made while the user's low power is engaged.
 REGION[("iommufd", "dma-buf-map-low-power")] = "ENODEV"
 
-# Rows where the emulated host's region differs from the series, and what
-# fixes each: none (probe_test.GAPS).
+# Rows where the emulated host differs from the series, and what fixes
+# each: none (probe_test.GAPS).
 REGION_GAPS = {}
 
 # BAR4 on the same kernel: Linux 7.3's semantics, the user's values read
@@ -127,29 +128,34 @@ done
 
 class Series(unittest.TestCase):
     GPU = None
-    probes = backing = emulated = real_waits = emulated_waits = None
+    probes = backing = real_waits = emulated = emulated_waits = None
 
     @classmethod
     def setUpClass(cls):
         cls.probes, cls.real_waits, cls.backing = run_probes(cls.GPU)
-        cls.emulated, cls.emulated_waits = probe_test.run_probes_emulated(
-            cls.GPU, region=True)
-        print("%s, the region:\n%-8s %-26s %-14s %-14s" % (
-            cls.GPU, "path", "probe", "series", "emulated"))
-        for mode, probe in sorted(REGION):
-            r = cls.probes.get(("region", mode), {}).get(probe, ("-",))[0]
-            e = cls.emulated.get(mode, {}).get(probe, "-")
-            print("%-8s %-26s %-14s %-14s%s" % (
-                mode, probe, r, e, "" if r == e else "  differs"))
+        cls.emulated, cls.emulated_waits = {}, {}
+        for where, rows in (("region", REGION), ("bar", BAR)):
+            cls.emulated[where], waits = probe_test.run_probes_emulated(
+                cls.GPU, series=True, region=where == "region")
+            cls.emulated_waits.update({("%s %s" % (where, section), probe): s
+                                       for (section, probe), s in
+                                       waits.items()})
+            print("%s, %s:\n%-8s %-26s %-14s %-14s" % (
+                cls.GPU, where, "path", "probe", "series", "emulated"))
+            for mode, probe in sorted(rows):
+                r = cls.probes.get((where, mode), {}).get(probe, ("-",))[0]
+                e = cls.emulated[where].get(mode, {}).get(probe, "-")
+                print("%-8s %-26s %-14s %-14s%s" % (
+                    mode, probe, r, e, "" if r == e else "  differs"))
 
     def outcome(self, where, mode, probe):
         return self.probes.get((where, mode), {}).get(probe, ("-", ""))
 
-    def real_outcome(self, mode, probe):
-        return self.outcome("region", mode, probe)[0]
+    def real_outcome(self, mode, probe, where):
+        return self.outcome(where, mode, probe)[0]
 
-    def emulated_outcome(self, mode, probe):
-        return self.emulated.get(mode, {}).get(probe, "-")
+    def emulated_outcome(self, mode, probe, where):
+        return self.emulated[where].get(mode, {}).get(probe, "-")
 
     def test_region_keeps_its_contract(self):
         for (mode, probe), expected in REGION.items():
@@ -180,10 +186,11 @@ class Series(unittest.TestCase):
 
 for _gpu in GPUS:
     _cls = type("Series_" + _gpu.replace("-", "_"), (Series,), {"GPU": _gpu})
-    probe_test.add_row_tests(_cls, REGION, REGION_GAPS)
-    probe_test.add_wait_tests(
-        _cls, ["%s %s" % (where, mode) for where in ("region", "bar")
-               for mode in ("type1", "iommufd")], ("type1", "iommufd"))
+    probe_test.add_row_tests(_cls, REGION, REGION_GAPS, "region")
+    probe_test.add_row_tests(_cls, BAR, REGION_GAPS, "bar")
+    _sections = ["%s %s" % (where, mode) for where in ("region", "bar")
+                 for mode in ("type1", "iommufd")]
+    probe_test.add_wait_tests(_cls, _sections, _sections)
     globals()[_cls.__name__] = _cls
 del Series, _cls, _gpu
 

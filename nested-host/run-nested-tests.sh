@@ -10,7 +10,8 @@
 #           arm64) in L1, on the real nvgrace-gpu, stock and with
 #           kernel/'s series;
 #   qtest   nested-host/qtest_test.py: the device's qtests (built for
-#           arm64) in L1, on the stock nvgrace-gpu;
+#           arm64) in L1, on the real nvgrace-gpu, stock and with
+#           kernel/'s series;
 #   region  nested-host/region_test.py: the probes in L1 running Linux 7.3
 #           with kernel/'s series, on its coherent memory region;
 #   kvm     nested-host/kvm_test.py: L1 at EL2 runs the arm64 QEMU with
@@ -44,7 +45,7 @@ step() {
 step guest/build-guest.sh
 case $suite in
 region) step nested-host/build-kernel.sh series ;;
-device|kvm) step nested-host/build-kernel.sh
+device|qtest|kvm) step nested-host/build-kernel.sh
         step nested-host/build-kernel.sh series ;;
 *) step nested-host/build-kernel.sh ;;
 esac

@@ -723,6 +723,15 @@ static void test_one_gpu_upstream_bar_gh200(void)
     test_one_gpu("driver-managed", "nvgrace", "abi=bar,mem=2G");
 }
 
+/*
+ * The same GPU with nvgrace-gpu's proposed coherent-memory region beside
+ * its BARs: the region is usemem, 1 GiB, and the guest sees the same.
+ */
+static void test_one_gpu_series_gh200(void)
+{
+    test_one_gpu("driver-managed", "nvgrace", "abi=both,mem=2G");
+}
+
 static void test_one_gpu_upstream_bar_gb200(void)
 {
     test_one_gpu("boot", "nvgrace-boot", "abi=bar,model=gb200,mem=1G");
@@ -1093,6 +1102,8 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-nvgrace/tables/one-gpu-boot", test_one_gpu_boot);
     qtest_add_func("/vfio-nvgrace/tables/upstream-bar-gh200",
                    test_one_gpu_upstream_bar_gh200);
+    qtest_add_func("/vfio-nvgrace/tables/series-gh200",
+                   test_one_gpu_series_gh200);
     qtest_add_func("/vfio-nvgrace/tables/upstream-bar-gb200",
                    test_one_gpu_upstream_bar_gb200);
     qtest_add_func("/vfio-nvgrace/tables/nodes-from-generic-initiators",

@@ -352,6 +352,130 @@ static void test_iommufd(const void *opaque)
     host_cleanup(&h);
 }
 
+/* PCI_PM_CTRL's power states, not in the uapi header */
+#define PM_D0       0
+#define PM_D3HOT    3
+
+/* The offset of capability @id in the config space at @cfg. */
+static uint8_t find_cap(QTestState *qts, uint64_t cfg, uint8_t id)
+{
+    uint8_t pos = qtest_readb(qts, cfg + PCI_CAPABILITY_LIST);
+    int n;
+
+    for (n = 0; pos && n < 48; n++) {
+        if (qtest_readb(qts, cfg + pos) == id) {
+            return pos;
+        }
+        pos = qtest_readb(qts, cfg + pos + PCI_CAP_LIST_NEXT);
+    }
+    g_assert_not_reached();
+}
+
+/* Both ends of the memory still hold @gen's pattern; then @gen + 1's. */
+static void touch_memory(QTestState *qts, uint64_t base, uint64_t size,
+                         uint64_t *gen)
+{
+    const uint64_t at[] = { base, base + size - 8 };
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(at); i++) {
+        g_assert_cmphex(qtest_readq(qts, at[i]), ==,
+                        0x6c69666500000000ULL + (*gen << 8) + i);
+    }
+    ++*gen;
+    for (i = 0; i < ARRAY_SIZE(at); i++) {
+        qtest_writeq(qts, at[i], 0x6c69666500000000ULL + (*gen << 8) + i);
+    }
+}
+
+typedef struct LifetimeCase {
+    const char *name;
+    const char *host;           /* a GH200 with 1 GiB of usemem */
+    const char *source;         /* memory-source= */
+    const char *taken;          /* where the device takes the memory */
+    uint64_t bar2;              /* resmem's BAR, which the guest keeps */
+} LifetimeCase;
+
+static const LifetimeCase lifetime_cases[] = {
+    { "region", "mem=1G", "auto", "region", 0 },
+    { "bar", "abi=bar,mem=2G", "auto", "bar", 1 * GiB },
+    /* the proposed region beside the BARs: the region, then BAR4 */
+    { "series-region", "abi=both,mem=2G", "auto", "region", 1 * GiB },
+    { "series-bar", "abi=both,mem=2G", "bar", "bar", 1 * GiB },
+};
+
+/*
+ * The memory is guest RAM through whatever the guest does to the GPU: it
+ * clears memory decode (as Linux does while sizing BARs), asks for D3hot,
+ * writes an FLR, and the machine resets.  On the BAR the device holds the
+ * host's decode and D0 while the guest keeps its own view; the region
+ * needs no holding.  The emulated and nested GPUs keep their memory
+ * through a reset.
+ */
+static void test_lifetime(const void *opaque)
+{
+    const LifetimeCase *c = opaque;
+    g_autofree char *args = g_strdup_printf(
+        ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE ",memory-source=%s",
+        c->source);
+    uint64_t base, size, cfg, bars[6], gen = 0, v;
+    uint8_t pm, exp;
+    GpuHost h;
+    QTestState *qts;
+    QDict *data;
+    int i, fd;
+
+    if (!host_init(&h, c->host)) {
+        return;
+    }
+    qts = host_qtest_start(&h, args);
+    data = query_coherent_mem(qts);
+    g_assert_cmpstr(qdict_get_str(data, "memory-source"), ==, c->taken);
+    base = qdict_get_uint(data, "memaddr");
+    size = qdict_get_uint(data, "size");
+    g_assert_cmpuint(size, ==, 1 * GiB);
+    qobject_unref(data);
+    gpu_bars(qts, bars);
+    g_assert_cmpuint(bars[2], ==, c->bar2);
+    g_assert_cmpuint(bars[4], ==, 0);
+
+    cfg = VIRT_HIGH_PCIE_ECAM + (gpu_devfn(qts) << 12);
+    pm = find_cap(qts, cfg, PCI_CAP_ID_PM);
+    exp = find_cap(qts, cfg, PCI_CAP_ID_EXP);
+    qtest_writeq(qts, base, 0x6c69666500000000ULL);
+    qtest_writeq(qts, base + size - 8, 0x6c69666500000001ULL);
+
+    qtest_writew(qts, cfg + PCI_COMMAND, PCI_COMMAND_MEMORY);
+    touch_memory(qts, base, size, &gen);
+    qtest_writew(qts, cfg + PCI_COMMAND, 0);
+    g_assert_cmphex(qtest_readw(qts, cfg + PCI_COMMAND), ==, 0);
+    touch_memory(qts, base, size, &gen);
+
+    qtest_writew(qts, cfg + pm + PCI_PM_CTRL, PM_D3HOT);
+    g_assert_cmphex(qtest_readw(qts, cfg + pm + PCI_PM_CTRL) &
+                    PCI_PM_CTRL_STATE_MASK, ==, PM_D3HOT);
+    touch_memory(qts, base, size, &gen);
+    qtest_writew(qts, cfg + pm + PCI_PM_CTRL, PM_D0);
+    touch_memory(qts, base, size, &gen);
+
+    qtest_writew(qts, cfg + exp + PCI_EXP_DEVCTL, PCI_EXP_DEVCTL_BCR_FLR);
+    touch_memory(qts, base, size, &gen);
+    for (i = 0; i < 3; i++) {
+        qtest_system_reset(qts);
+        touch_memory(qts, base, size, &gen);
+    }
+
+    if (host_is_emulated(&h, "the host's side of the memory")) {
+        fd = open(h.backing, O_RDONLY);
+        g_assert_cmpint(fd, >=, 0);
+        g_assert_cmpint(pread(fd, &v, 8, size - 8), ==, 8);
+        g_assert_cmphex(v, ==, 0x6c69666500000001ULL + (gen << 8));
+        close(fd);
+    }
+    qtest_quit(qts);
+    host_cleanup(&h);
+}
+
 /*
  * Command lines QEMU must refuse: one line that names what is wrong and how
  * to fix it, exit status 1.
@@ -750,6 +874,14 @@ int main(int argc, char **argv)
     qtest_add_data_func("/vfio-nvgrace/iommufd/region", "", test_iommufd);
     qtest_add_data_func("/vfio-nvgrace/iommufd/bar", ",abi=bar,phys-bars=on",
                         test_iommufd);
+    qtest_add_data_func("/vfio-nvgrace/iommufd/series-region", ",abi=both",
+                        test_iommufd);
+    for (i = 0; i < ARRAY_SIZE(lifetime_cases); i++) {
+        g_autofree char *path = g_strdup_printf("/vfio-nvgrace/lifetime/%s",
+                                                lifetime_cases[i].name);
+
+        qtest_add_data_func(path, &lifetime_cases[i], test_lifetime);
+    }
     qtest_add_func("/vfio-nvgrace/blackwell-sizes-placed-on-blocks",
                    test_blackwell_sizes_placed_on_blocks);
     qtest_add_func("/vfio-nvgrace/not-hot-pluggable",
