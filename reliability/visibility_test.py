@@ -26,7 +26,7 @@ PROPERTIES = ("node", "node-count", "online", "memory-source", "memaddr",
               "size")
 TRACE_POINTS = ("vfio_pci_coherent_memory", "vfio_pci_coherent_plug",
                 "vfio_pci_nvgrace_memory_source", "vfio_pci_nvgrace_build_dsd",
-                "nvgrace_build_srat")
+                "coherent_mem_build_srat")
 
 
 def two_gpus():
@@ -113,7 +113,8 @@ class CommandLine(unittest.TestCase):
             self.assertTrue(point in listed, "-trace help lacks " + point)
         # All of them fire by the time the machine is ready.
         args = ["-trace", "enable=*nvgrace*", "-trace",
-                "enable=vfio_pci_coherent_*", "-S", "-qmp", "stdio"]
+                "enable=vfio_pci_coherent_*", "-trace",
+                "enable=coherent_mem_*", "-S", "-qmp", "stdio"]
         proc = subprocess.run([self.host.qemu] + args + two_gpus(),
                               env=self.host.env(), capture_output=True,
                               text=True, timeout=60,
