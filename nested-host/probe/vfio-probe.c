@@ -11,10 +11,10 @@
  * series in kernel/) and touches it after each change a VMM or a guest makes:
  * memory decode off and on, D3hot and back, a device reset, and tries what
  * a host does with guest RAM: an O_DIRECT read into it, a DMA map of it,
- * its dma-buf export.  It also says what region 2 (BAR2) is.  Each line is "probe NAME: OUTCOME", where OUTCOME is
- * "ok", "SIGBUS", the errno's name, or "skip: why".  The same program runs
- * on the real kernel (the nested host) and on the emulated host, so that
- * their lines can be compared.
+ * its dma-buf export.  It also says what region 2 (BAR2) is.  Each line is
+ * "probe NAME: OUTCOME", where OUTCOME is "ok", "SIGBUS", the errno's name,
+ * or "skip: why".  The same program runs on the real kernel (the nested
+ * host) and on the emulated host, so that their lines can be compared.
  */
 
 #define _GNU_SOURCE

@@ -371,6 +371,12 @@ static uint8_t find_cap(QTestState *qts, uint64_t cfg, uint8_t id)
     g_assert_not_reached();
 }
 
+/* What the lifetime test writes at end @i (0: first, 1: last word). */
+static uint64_t lifetime_word(uint64_t gen, int i)
+{
+    return 0x6c69666500000000ULL + (gen << 8) + i;
+}
+
 /* Both ends of the memory still hold @gen's pattern; then @gen + 1's. */
 static void touch_memory(QTestState *qts, uint64_t base, uint64_t size,
                          uint64_t *gen)
@@ -379,12 +385,11 @@ static void touch_memory(QTestState *qts, uint64_t base, uint64_t size,
     int i;
 
     for (i = 0; i < ARRAY_SIZE(at); i++) {
-        g_assert_cmphex(qtest_readq(qts, at[i]), ==,
-                        0x6c69666500000000ULL + (*gen << 8) + i);
+        g_assert_cmphex(qtest_readq(qts, at[i]), ==, lifetime_word(*gen, i));
     }
     ++*gen;
     for (i = 0; i < ARRAY_SIZE(at); i++) {
-        qtest_writeq(qts, at[i], 0x6c69666500000000ULL + (*gen << 8) + i);
+        qtest_writeq(qts, at[i], lifetime_word(*gen, i));
     }
 }
 
@@ -442,8 +447,8 @@ static void test_lifetime(const void *opaque)
     cfg = VIRT_HIGH_PCIE_ECAM + (gpu_devfn(qts) << 12);
     pm = find_cap(qts, cfg, PCI_CAP_ID_PM);
     exp = find_cap(qts, cfg, PCI_CAP_ID_EXP);
-    qtest_writeq(qts, base, 0x6c69666500000000ULL);
-    qtest_writeq(qts, base + size - 8, 0x6c69666500000001ULL);
+    qtest_writeq(qts, base, lifetime_word(gen, 0));
+    qtest_writeq(qts, base + size - 8, lifetime_word(gen, 1));
 
     qtest_writew(qts, cfg + PCI_COMMAND, PCI_COMMAND_MEMORY);
     touch_memory(qts, base, size, &gen);
@@ -469,7 +474,7 @@ static void test_lifetime(const void *opaque)
         fd = open(h.backing, O_RDONLY);
         g_assert_cmpint(fd, >=, 0);
         g_assert_cmpint(pread(fd, &v, 8, size - 8), ==, 8);
-        g_assert_cmphex(v, ==, 0x6c69666500000001ULL + (gen << 8));
+        g_assert_cmphex(v, ==, lifetime_word(gen, 1));
         close(fd);
     }
     qtest_quit(qts);
