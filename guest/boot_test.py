@@ -664,6 +664,119 @@ echo "--- block $(cat /sys/devices/system/memory/block_size_bytes)"
         self.assertIn("--- block 8000000\n", out)
 
 
+def iomem_tree(text):
+    """/proc/iomem as (start, end, name, depth), depth from its indent."""
+    return [(int(a, 16), int(b, 16), name, len(ind) // 2)
+            for ind, a, b, name in re.findall(
+                r"^( *)([0-9a-f]+)-([0-9a-f]+) : (.*)$", text, re.M)]
+
+
+class Bar4Gh200Test(DriverManagedTest):
+    """bar=4 on a GH200 (today's nvgrace-gpu on the host): the memory is
+    BAR4, where the guest's firmware places it, and the _DSD gives no
+    base-pa.  NVIDIA's driver then takes the memory from BAR4 and its
+    size from the GPU (HdmTop: all of the GPU's memory), onlines that less
+    its 1 GiB aligned down to 512 MiB, which is usemem exactly, and maps
+    what it keeps at BAR2, resmem (nv-pci.c:457-526).  The guest module
+    does the same, with hdm_top standing for what RM reads from the GPU.
+
+    The guest's memory decode is its own here, as for any BAR: test_8
+    (decode cleared under online memory) is what bare metal would not
+    survive either, and does not run.  Bouncing O_DIRECT (test_7) is the
+    same RAM as in device memory; it does not run again here."""
+    HOST = ("bar", "gh200")
+    test_7_host_direct_io_with_gpu_node_buffers = None
+    test_8_guest_clears_memory_decode = None
+    test_10_rm_kept_memory_is_free = None
+
+    def gpu(self, mem="2G", **kw):
+        return super().gpu(mem=mem, bar=4, **kw)
+
+    def boot(self, gpus, firmware, script, **kw):
+        script = script.replace(INSMOD, INSMOD + " hdm_top=%d" %
+                                guest.size_bytes(gpus[0].mem))
+        return super().boot(gpus, firmware, script, **kw)
+
+    def bars(self, out):
+        """The GPU's BARs in the guest, (start, size), from sysfs."""
+        return [(int(s, 16), int(e, 16) - int(s, 16) + 1 if int(e, 16) else 0)
+                for s, e in re.findall(r"^0x([0-9a-f]+) 0x([0-9a-f]+) 0x",
+                                       out.split("--- resources")[1],
+                                       re.M)[:6]]
+
+    def test_3_uefi_acpi_driver_managed(self):
+        gpu = self.gpu()
+        usemem = gpu.memory()
+        nodes, out = self.boot([gpu], "uefi", guest.NODE_TABLE + """
+echo "--- resources"
+cat /sys/bus/pci/devices/0000:01:00.0/resource
+%s
+dmesg | grep 'nvgrace_mem: .*:'
+gpumem nodes
+echo "--- iomem"
+cat /proc/iomem
+""" % INSMOD)
+        self.assertEqual(sorted(nodes), list(range(9)))
+        for n in range(1, 9):
+            self.assertEqual(nodes[n]["total_kib"], 0)
+        bars = self.bars(out)
+        print("guest: GPU BARs %s" % ", ".join(
+            "0x%x+0x%x" % b for b in bars if b[1]))
+        bar4, bar2 = bars[4], bars[2]
+        self.assertEqual(bar4[1], usemem)       # 1 GiB: a power of two
+        self.assertEqual(bar2[1], RESMEM)
+        # Exactly usemem, from the start of BAR4, on the GPU's first node.
+        m = guest.MODULE_LINE.search(out)
+        self.assertIsNotNone(m, out)
+        print("guest: " + m.group(0))
+        self.assertEqual(m.groups(), ("0000:01:00.0", "1", "%x" % bar4[0],
+                                      "%x" % usemem))
+        after = self.gpumem_nodes(out.split("--- iomem")[0])
+        self.assertEqual(int(after[1]["movable_kib"]) * 1024, usemem)
+        # RM's 1 GiB at rsvd_mem_pa is the GPU's own BAR2, resmem: nothing
+        # but the PCI windows around it is there.
+        m = re.search(r"rsvd_mem_pa 0x([0-9a-f]+)", out)
+        self.assertIsNotNone(m, out)
+        start = int(m.group(1), 16)
+        end = start + GiB - 1
+        print("guest: RM keeps its memory at 0x%x-0x%x" % (start, end))
+        self.assertEqual(start, bar2[0])
+        taken = [e for e in iomem_tree(out.split("--- iomem")[1])
+                 if e[0] <= end and e[1] >= start]
+        self.assertEqual([e[2] for e in taken if not
+                          e[2].startswith("PCI Bus ")], ["0000:01:00.0"],
+                         taken)
+        self.assertTrue(all(e[0] <= start and end <= e[1] for e in taken),
+                        taken)
+
+    def test_4_data_end_to_end(self):
+        """The guest fills its GPU node; the host's file holds each page
+        at its offset from BAR4's start."""
+        gpu = self.gpu()
+        usemem = gpu.memory()
+        seed = 0x67756573
+        gpu.backing = os.path.join(self.guest.tmp, "gpu0.mem")
+        with open(gpu.backing, "wb") as f:
+            f.truncate(guest.size_bytes(gpu.mem))
+        _, out = self.boot([gpu], "uefi", """
+echo "--- resources"
+cat /sys/bus/pci/devices/0000:01:00.0/resource
+%s
+echo "--- guest pattern"
+gpumem node-fill 1 %d
+""" % (INSMOD, seed))
+        base = self.bars(out)[4][0]
+        fill = out.split("--- guest pattern")[1]
+        written = kv_lines(fill, "bytes")[0]
+        self.assertEqual(int(kv_lines(fill, "verified")[0]["errors"]), 0)
+        self.assertGreaterEqual(int(written["min_phys"], 16), base)
+        self.assertLess(int(written["max_phys"], 16), base + usemem)
+        counts, _ = classify_pages(gpu.backing, base, usemem, [seed])
+        print("host: %d pages with the guest's pattern at BAR4 0x%x" %
+              (counts[seed], base))
+        self.assertEqual(counts[seed] * PAGE, int(written["bytes"]))
+
+
 class TwoGpuUpstreamBarGb200Test(TwoGpuTest):
     HOST = ("bar", "gb200")
     # Blackwell's memory need not be a multiple of 512 MiB (nvgrace-gpu:

@@ -53,6 +53,7 @@ class Gpu:
     iommufd: bool = False       # the iommufd backend, not the container
     bar1: str = None            # Blackwell's real BAR1 (region 2), its size
     phys_bars: bool = False     # the host can export BAR4 as a dma-buf
+    bar: int = None             # bar=: the memory as this BAR of the GPU
 
     def memory(self):
         """The memory the guest gets: on today's nvgrace-gpu (abi=bar) a
@@ -145,6 +146,8 @@ class Guest:
                 dev += ",memaddr=0x%x" % g.memaddr
             if g.iommufd:
                 dev += ",iommufd=iommufd0"
+            if g.bar is not None:
+                dev += ",bar=%d" % g.bar
             cmd += ["-device", dev]
         # nokaslr: the kernel's image stays in node 0's RAM, where the tests
         # measure the GPU's nodes as the only users of theirs.

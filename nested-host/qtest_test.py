@@ -35,17 +35,22 @@ KERNELS = {
         "vfio-nvgrace-test": [
             "/aarch64/vfio-nvgrace/upstream-bar/gh200",
             "/aarch64/vfio-nvgrace/lifetime/bar",
+            "/aarch64/vfio-nvgrace/bar4/gh200",
             "/aarch64/vfio-nvgrace/refuse/memory-source-region",
             "/aarch64/vfio-nvgrace/refuse/iommufd-without-dma-buf",
+            "/aarch64/vfio-nvgrace/refuse/bar-iommufd-without-dma-buf",
+            "/aarch64/vfio-nvgrace/refuse/bar-taken",
         ],
         "vfio-nvgrace-tables-test": [
             "/aarch64/vfio-nvgrace/tables/upstream-bar-gh200",
+            "/aarch64/vfio-nvgrace/tables/bar4-gh200",
         ],
     }),
     "Image-series": ("abi=both,mem=2G", {
         "vfio-nvgrace-test": [
             "/aarch64/vfio-nvgrace/lifetime/series-region",
             "/aarch64/vfio-nvgrace/lifetime/series-bar",
+            "/aarch64/vfio-nvgrace/bar4/series-region",
         ],
         "vfio-nvgrace-tables-test": [
             "/aarch64/vfio-nvgrace/tables/series-gh200",

@@ -20,7 +20,13 @@
  *  - the nodes: SRAT Generic Initiators first, then the _DSD's proximity
  *    domains; the memory goes to the lowest node (nv-pci.c:319-416,
  *    :440-445, :538-563);
- *  - the size: gpu-mem-size less what the resource manager (RM) keeps,
+ *  - the memory: at the _DSD's nvidia,gpu-mem-base-pa; without it, in a
+ *    VM, at the start of BAR4, and on Hopper RM maps what it keeps at the
+ *    start of BAR2 (rsvd_mem_pa; with base-pa it stays 0) (nv-pci.c:447-526).
+ *    The size is gpu-mem-size where the _DSD gives base-pa and size; else
+ *    RM reads it from the GPU (HdmTop, kern_mem_sys.c:921-941), which a
+ *    guest without the GPU cannot: the hdm_top parameter stands for it;
+ *  - the size onlined: that size less what the resource manager (RM) keeps,
  *    aligned down.  On GH100 in a VM RM keeps a fixed 1 GiB and aligns to
  *    512 MiB (kern_mem_sys.c:1011-1026); on Blackwell it keeps what it
  *    computes at run time from its firmware (kern_mem_sys.c:982-1009),
@@ -41,9 +47,10 @@
  * loading fails only if no GPU's memory could be onlined.
  *
  * The module parameter "mode" selects where the memory is described: "dsd"
- * (the _DSD properties above), or "bar": the GPU's BAR4 on node
- * "bar_node", as NVIDIA's driver takes it in a VM whose firmware gives no
- * base address (the upstream design, plain vfio-pci), for comparison.
+ * (the firmware's description above, as the driver reads it), or "bar":
+ * the GPU's BAR4 on node "bar_node", with no description at all (plain
+ * vfio-pci without Generic Initiators, where the driver finds no nodes),
+ * for comparison.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -93,6 +100,11 @@ static int bar_node = NUMA_NO_NODE;
 module_param(bar_node, int, 0444);
 MODULE_PARM_DESC(bar_node, "mode=bar: the NUMA node of the memory");
 
+static ulong hdm_top;
+module_param(hdm_top, ulong, 0444);
+MODULE_PARM_DESC(hdm_top,
+		 "Without nvidia,gpu-mem-size: the GPU's memory size (HdmTop), which RM reads from the GPU");
+
 static ulong rm_reserved;
 module_param(rm_reserved, ulong, 0444);
 MODULE_PARM_DESC(rm_reserved,
@@ -113,6 +125,7 @@ struct nvgrace_gpu {
 	u64 mem_size;		/* what the firmware describes */
 	u64 size;		/* what the driver onlines, from base */
 	u64 rsvd_pa;		/* Hopper: where RM maps what it keeps */
+	bool enabled;		/* pci_enable_device_mem() for its BARs */
 	u64 piece;		/* bytes per add_memory_driver_managed() */
 	u64 added;		/* bytes added so far, from base */
 	bool failed;		/* could not be onlined */
@@ -212,37 +225,75 @@ static int nvgrace_srat_nodes(struct pci_dev *pdev, nodemask_t *nodes)
 	return count;
 }
 
+static bool nvgrace_bar_is_mem(struct pci_dev *pdev, int bar)
+{
+	return pci_resource_len(pdev, bar) &&
+	       (pci_resource_flags(pdev, bar) & IORESOURCE_MEM);
+}
+
 /*
- * The memory the _DSD describes (nv-pci.c:440-456, :538-546).  Returns
- * -ENODEV for a GPU whose _DSD gives no base address.
+ * Without base-pa, in a VM: the memory from BAR4, its size from the GPU
+ * (hdm_top here), and on Hopper RM's at BAR2 (nv-pci.c:457-526).
+ */
+static int nvgrace_read_bar4(struct pci_dev *pdev, u64 *base, u64 *size)
+{
+	if (!nvgrace_bar_is_mem(pdev, 4)) {
+		pr_err("%s: no nvidia,gpu-mem-base-pa and no BAR4\n",
+		       pci_name(pdev));
+		return -EINVAL;
+	}
+	if (!hdm_top) {
+		pr_err("%s: no nvidia,gpu-mem-base-pa: the memory is BAR4, whose size RM reads from the GPU: give hdm_top\n",
+		       pci_name(pdev));
+		return -EINVAL;
+	}
+	*base = pci_resource_start(pdev, 4);
+	*size = hdm_top;
+	return 0;
+}
+
+/*
+ * The memory as the firmware describes it (nv-pci.c:440-526, :538-546).
+ * Returns -ENODEV for a GPU with no description: no Generic Initiator and
+ * no _DSD proximity domains.  *in_bar says that the memory is BAR4.
  */
 static int nvgrace_read_dsd(struct pci_dev *pdev, u64 *base, u64 *size,
-			    nodemask_t *nodes)
+			    nodemask_t *nodes, bool *in_bar)
 {
 	struct device *dev = &pdev->dev;
 	u64 start, count, pxm;
 	int nid;
 
-	if (!has_acpi_companion(dev) ||
-	    device_property_read_u64(dev, "nvidia,gpu-mem-base-pa", base))
+	if (!has_acpi_companion(dev))
 		return -ENODEV;
-	/* Without it the driver takes the size from the GPU itself. */
-	if (device_property_read_u64(dev, "nvidia,gpu-mem-size", size)) {
-		pr_err("%s: no nvidia,gpu-mem-size\n", pci_name(pdev));
-		return -EINVAL;
+	if (!nvgrace_srat_nodes(pdev, nodes)) {
+		if (device_property_read_u64(dev, "nvidia,gpu-mem-pxm-start",
+					     &start) ||
+		    device_property_read_u64(dev, "nvidia,gpu-mem-pxm-count",
+					     &count)) {
+			if (!device_property_present(dev,
+						     "nvidia,gpu-mem-base-pa"))
+				return -ENODEV;
+			pr_err("%s: no Generic Initiator names the GPU, and no nvidia,gpu-mem-pxm-start/-count\n",
+			       pci_name(pdev));
+			return -EINVAL;
+		}
+		for (pxm = start; pxm < start + count && pxm <= INT_MAX; pxm++) {
+			nid = pxm_to_node(pxm);
+			if (nid != NUMA_NO_NODE)
+				node_set(nid, *nodes);
+		}
 	}
-	if (nvgrace_srat_nodes(pdev, nodes))
-		return 0;
-	if (device_property_read_u64(dev, "nvidia,gpu-mem-pxm-start", &start) ||
-	    device_property_read_u64(dev, "nvidia,gpu-mem-pxm-count", &count)) {
-		pr_err("%s: no Generic Initiator names the GPU, and no nvidia,gpu-mem-pxm-start/-count\n",
+	*in_bar = device_property_read_u64(dev, "nvidia,gpu-mem-base-pa", base);
+	if (*in_bar)
+		return nvgrace_read_bar4(pdev, base, size);
+	/* Without it RM takes the size from the GPU itself. */
+	if (device_property_read_u64(dev, "nvidia,gpu-mem-size", size))
+		*size = hdm_top;
+	if (!*size) {
+		pr_err("%s: no nvidia,gpu-mem-size, and no hdm_top for the size RM reads from the GPU\n",
 		       pci_name(pdev));
 		return -EINVAL;
-	}
-	for (pxm = start; pxm < start + count && pxm <= INT_MAX; pxm++) {
-		nid = pxm_to_node(pxm);
-		if (nid != NUMA_NO_NODE)
-			node_set(nid, *nodes);
 	}
 	return 0;
 }
@@ -255,8 +306,7 @@ static int nvgrace_read_dsd(struct pci_dev *pdev, u64 *base, u64 *size,
 static int nvgrace_read_bar(struct pci_dev *pdev, u64 *base, u64 *size,
 			    nodemask_t *nodes)
 {
-	if (!pci_resource_len(pdev, 4) ||
-	    !(pci_resource_flags(pdev, 4) & IORESOURCE_MEM))
+	if (!nvgrace_bar_is_mem(pdev, 4))
 		return -ENODEV;
 	*base = pci_resource_start(pdev, 4);
 	*size = pci_resource_len(pdev, 4);
@@ -265,7 +315,8 @@ static int nvgrace_read_bar(struct pci_dev *pdev, u64 *base, u64 *size,
 }
 
 static int nvgrace_new_gpu(struct pci_dev *pdev, enum nvgrace_chip chip,
-			   u64 base, u64 mem_size, const nodemask_t *nodes)
+			   u64 base, u64 mem_size, const nodemask_t *nodes,
+			   bool in_bar)
 {
 	unsigned long block = memory_block_size_bytes();
 	u64 reserved = rm_reserved, align = block, size;
@@ -301,13 +352,22 @@ static int nvgrace_new_gpu(struct pci_dev *pdev, enum nvgrace_chip chip,
 		kfree(gpu);
 		return -ENOMEM;
 	}
+	/* The driver's probe enables the GPU before it uses its BARs. */
+	if (in_bar && pci_enable_device_mem(pdev)) {
+		pr_err("%s: cannot enable the GPU's memory BARs\n",
+		       pci_name(pdev));
+		kfree(gpu->res_name);
+		kfree(gpu);
+		return -EIO;
+	}
+	gpu->enabled = in_bar;
 	gpu->pdev = pci_dev_get(pdev);
 	gpu->chip = chip;
 	gpu->base = base;
 	gpu->mem_size = mem_size;
 	gpu->size = size;
 	/* nv-pci.c:504-509: BAR2 only without base-pa; else it stays 0. */
-	if (chip == NVGRACE_HOPPER && !strcmp(mode, "bar"))
+	if (chip == NVGRACE_HOPPER && in_bar && nvgrace_bar_is_mem(pdev, 2))
 		gpu->rsvd_pa = pci_resource_start(pdev, 2);
 	gpu->piece = ALIGN(size / NVGRACE_NR_PIECES, block);
 	gpu->nid = nid;
@@ -324,7 +384,7 @@ static void nvgrace_gpu_failed(struct pci_dev *pdev, int err)
 /* Returns the first GPU's error, after looking at every GPU. */
 static int nvgrace_find_gpus(void)
 {
-	bool bar = !strcmp(mode, "bar");
+	bool bar = !strcmp(mode, "bar"), in_bar;
 	struct pci_dev *pdev = NULL;
 	enum nvgrace_chip chip;
 	int ret, err = 0;
@@ -336,12 +396,14 @@ static int nvgrace_find_gpus(void)
 		if (chip == NVGRACE_OTHER)
 			continue;
 		nodes = NODE_MASK_NONE;
+		in_bar = bar;
 		ret = bar ? nvgrace_read_bar(pdev, &base, &size, &nodes) :
-		      nvgrace_read_dsd(pdev, &base, &size, &nodes);
+		      nvgrace_read_dsd(pdev, &base, &size, &nodes, &in_bar);
 		if (ret == -ENODEV)
 			continue;
 		if (!ret)
-			ret = nvgrace_new_gpu(pdev, chip, base, size, &nodes);
+			ret = nvgrace_new_gpu(pdev, chip, base, size, &nodes,
+					      in_bar);
 		if (ret) {
 			nvgrace_gpu_failed(pdev, ret);
 			err = err ?: ret;
@@ -353,6 +415,8 @@ static int nvgrace_find_gpus(void)
 static void nvgrace_free_gpu(struct nvgrace_gpu *gpu)
 {
 	list_del(&gpu->list);
+	if (gpu->enabled)
+		pci_disable_device(gpu->pdev);
 	pci_dev_put(gpu->pdev);
 	kfree(gpu->res_name);
 	kfree(gpu);
@@ -474,7 +538,7 @@ static int __init nvgrace_mem_init(void)
 	err = nvgrace_find_gpus();
 	if (list_empty(&nvgrace_gpus)) {
 		if (!err)
-			pr_err("no NVIDIA GPU memory to online (no self-hosted GPU with nvidia,gpu-mem-base-pa)\n");
+			pr_err("no NVIDIA GPU memory to online (no self-hosted GPU that SRAT or a _DSD describes)\n");
 		return err ?: -ENODEV;
 	}
 

@@ -31,6 +31,7 @@ typedef struct CoherentMem {
     uint64_t size;
     uint32_t node;
     uint32_t node_count;
+    bool in_bar;                /* the guest's firmware places it */
     bool online_boot;
     bool gi_objects;            /* its nodes are acpi-generic-initiators' */
     uint8_t bus;
@@ -74,6 +75,8 @@ static int coherent_mem_collect(Object *obj, void *opaque)
     mem.name = coherent_mem_name(dev);
     mem.base = object_property_get_uint(obj, VFIO_PCI_COHERENT_PROP_MEMADDR,
                                         &error_abort);
+    mem.in_bar = object_property_get_int(obj, VFIO_PCI_COHERENT_PROP_BAR,
+                                         &error_abort) >= 0;
     mem.size = object_property_get_uint(obj, VFIO_PCI_COHERENT_PROP_SIZE,
                                         &error_abort);
     mem.node = object_property_get_uint(obj, VFIO_PCI_COHERENT_PROP_NODE,
@@ -160,13 +163,17 @@ void coherent_mem_build_srat(GArray *table_data, MachineState *ms,
 
         /*
          * Memory the guest driver onlines itself is hotpluggable: the
-         * guest keeps it out of its boot memory map.
+         * guest keeps it out of its boot memory map.  In a BAR, the
+         * guest's firmware places it: the nodes have no range here.
          */
-        build_srat_memory(table_data, mem->base, mem->size, mem->node,
-                          MEM_AFFINITY_ENABLED |
-                          (mem->online_boot ? 0 : MEM_AFFINITY_HOTPLUGGABLE));
-        /* With that entry the node is a valid target of the HMAT. */
-        ms->numa_state->nodes[mem->node].has_device_mem = true;
+        if (!mem->in_bar) {
+            build_srat_memory(table_data, mem->base, mem->size, mem->node,
+                              MEM_AFFINITY_ENABLED |
+                              (mem->online_boot ? 0 :
+                               MEM_AFFINITY_HOTPLUGGABLE));
+            /* With that entry the node is a valid target of the HMAT. */
+            ms->numa_state->nodes[mem->node].has_device_mem = true;
+        }
         /*
          * Every node of the device is a Generic Initiator for it: this
          * is how a Grace GPU's driver finds the nodes of its MIG instances.
@@ -187,6 +194,9 @@ void coherent_mem_build_srat(GArray *table_data, MachineState *ms,
     for (i = 0; i < mems->len; i++) {
         CoherentMem *mem = &g_array_index(mems, CoherentMem, i);
 
+        if (mem->in_bar) {
+            continue;
+        }
         if (mem->base > window) {
             build_srat_memory(table_data, window, mem->base - window,
                               hotplug_node,

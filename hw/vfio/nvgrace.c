@@ -12,6 +12,10 @@
  * by default, the _DSD properties of bare-metal Grace firmware that
  * NVIDIA's driver reads, and today's nvgrace-gpu driver, which shows the
  * memory as a fake BAR4 instead of the coherent-memory region.
+ *
+ * With bar=4 the guest finds the memory in BAR4 and the _DSD gives no
+ * base-pa: the layout NVIDIA's driver takes in a VM on GH200, where it
+ * then maps its reserved memory at BAR2 (resmem) instead of at 0.
  */
 
 #include "qemu/osdep.h"
@@ -150,6 +154,12 @@ static bool vfio_pci_nvgrace_prepare_memory(VFIOPCICoherent *cd,
     VFIOPCINvgrace *nv = VFIO_PCI_NVGRACE(cd);
     PCIDevice *pdev = PCI_DEVICE(nv);
 
+    if (cd->bar >= 0 && cd->bar != VFIO_PCI_NVGRACE_MEMORY_BAR) {
+        error_setg(errp, "'" VFIO_PCI_COHERENT_PROP_BAR "' %d: NVIDIA's "
+                   "driver takes the GPU memory from BAR%d only", cd->bar,
+                   VFIO_PCI_NVGRACE_MEMORY_BAR);
+        return false;
+    }
     if (!vfio_pci_nvgrace_hold_decode(nv, errp)) {
         return false;
     }
@@ -202,16 +212,23 @@ static void vfio_pci_nvgrace_append_dsd_prop(Aml *props, const char *name,
 static void vfio_pci_nvgrace_build_aml(AcpiDevAmlIf *adev, Aml *scope)
 {
     VFIOPCICoherent *cd = VFIO_PCI_COHERENT(adev);
-    Aml *props = aml_package(4);
+    bool in_bar = cd->bar >= 0;
+    Aml *props = aml_package(in_bar ? 2 : 4);
     Aml *dsd = aml_package(2);
 
     trace_vfio_pci_nvgrace_build_dsd(cd->parent_obj.vbasedev.name,
                                      cd->memaddr, cd->mem_size,
                                      cd->node, cd->node_count);
-    vfio_pci_nvgrace_append_dsd_prop(props, "nvidia,gpu-mem-base-pa",
-                                     cd->memaddr);
-    vfio_pci_nvgrace_append_dsd_prop(props, "nvidia,gpu-mem-size",
-                                     cd->mem_size);
+    /*
+     * Without base-pa, in a VM, NVIDIA's driver takes the memory from
+     * BAR4 and its reserved memory (GH200's resmem) from BAR2.
+     */
+    if (!in_bar) {
+        vfio_pci_nvgrace_append_dsd_prop(props, "nvidia,gpu-mem-base-pa",
+                                         cd->memaddr);
+        vfio_pci_nvgrace_append_dsd_prop(props, "nvidia,gpu-mem-size",
+                                         cd->mem_size);
+    }
     vfio_pci_nvgrace_append_dsd_prop(props, "nvidia,gpu-mem-pxm-start",
                                      cd->node);
     vfio_pci_nvgrace_append_dsd_prop(props, "nvidia,gpu-mem-pxm-count",

@@ -16,6 +16,10 @@
  * hotplug handler, which describes it to the guest.  A subclass names the
  * device, chooses its default number of nodes and may find the memory
  * elsewhere (its probe_regions).
+ *
+ * With 'bar' the guest finds the same RAM in a BAR instead, for a guest
+ * driver that takes the memory from a BAR: the guest's firmware places
+ * it, and the device is an empty memory device.
  */
 
 #include "qemu/osdep.h"
@@ -44,6 +48,7 @@
 #include "trace.h"
 
 #define VFIO_PCI_COHERENT_NODE_UNSET UINT32_MAX
+#define VFIO_PCI_COHERENT_BAR_UNSET -1
 
 /*
  * Where the memory starts, in the host's address space and the guest's: on
@@ -99,8 +104,10 @@ static int vfio_pci_coherent_find_node_owner(Object *obj, void *opaque)
         return 0;
     }
     other = VFIO_PCI_COHERENT(obj);
-    if (other->plugged && ranges_overlap((*cd)->node, (*cd)->node_count,
-                                         other->node, other->node_count)) {
+    /* Realized: plugged, or (with 'bar') holding its nodes without. */
+    if (DEVICE(other)->realized &&
+        ranges_overlap((*cd)->node, (*cd)->node_count, other->node,
+                       other->node_count)) {
         *cd = other;
         return 1;
     }
@@ -433,6 +440,130 @@ static bool vfio_pci_coherent_check_dma(VFIOPCICoherent *cd, Error **errp)
     return false;
 }
 
+static bool vfio_pci_coherent_in_bar(const VFIOPCICoherent *cd)
+{
+    return cd->bar != VFIO_PCI_COHERENT_BAR_UNSET;
+}
+
+/*
+ * A 64-bit BAR takes two slots, so it is 0, 2 or 4, and the host's
+ * device must leave both free: a subclass hides a host BAR that holds
+ * the same memory (its probe_regions).
+ */
+static bool vfio_pci_coherent_check_bar(VFIOPCICoherent *cd, Error **errp)
+{
+    PCIIORegion *regions = PCI_DEVICE(cd)->io_regions;
+    int bar = cd->bar;
+
+    if (!vfio_pci_coherent_in_bar(cd)) {
+        return true;
+    }
+    if (bar < 0 || bar > PCI_ROM_SLOT - 2 || bar % 2) {
+        error_setg(errp, "'" VFIO_PCI_COHERENT_PROP_BAR "' %d is not the "
+                   "first slot of a 64-bit BAR (0, 2 or 4)", bar);
+        return false;
+    }
+    if (regions[bar].size || regions[bar + 1].size ||
+        (bar && regions[bar - 1].size &&
+         regions[bar - 1].type & PCI_BASE_ADDRESS_MEM_TYPE_64)) {
+        error_setg(errp, "'" VFIO_PCI_COHERENT_PROP_BAR "' %d: the host's "
+                   "device has a BAR there", bar);
+        return false;
+    }
+    if (cd->memaddr) {
+        error_setg(errp, "'" VFIO_PCI_COHERENT_PROP_MEMADDR "' is set, but "
+                   "with '" VFIO_PCI_COHERENT_PROP_BAR "' the guest's "
+                   "firmware places the memory");
+        return false;
+    }
+    if (cd->online == VFIO_PCI_NVGRACE_ONLINE_BOOT) {
+        error_setg(errp, "'" VFIO_PCI_COHERENT_PROP_ONLINE "=boot' needs the "
+                   "memory in the guest's memory map, not in a BAR");
+        return false;
+    }
+    return true;
+}
+
+/* What the host's nvgrace-gpu gives past the memory in its fake BAR4. */
+static uint64_t vfio_pci_coherent_bar_tail_read(void *opaque, hwaddr addr,
+                                                unsigned size)
+{
+    return ~0ULL;
+}
+
+static void vfio_pci_coherent_bar_tail_write(void *opaque, hwaddr addr,
+                                             uint64_t data, unsigned size)
+{
+}
+
+static const MemoryRegionOps vfio_pci_coherent_bar_tail_ops = {
+    .read = vfio_pci_coherent_bar_tail_read,
+    .write = vfio_pci_coherent_bar_tail_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid.min_access_size = 1,
+    .valid.max_access_size = 8,
+};
+
+/*
+ * A BAR is a power of two: the memory from its start, and past it reads
+ * of all ones.  The RAM stays RAM, not ram_device: the guest reaches it
+ * at RAM speed, and QEMU's own DMA (virtio) directly.
+ */
+static void vfio_pci_coherent_register_bar(VFIOPCICoherent *cd)
+{
+    const char *name = cd->parent_obj.vbasedev.name;
+    uint64_t bar_size = pow2ceil(cd->mem_size);
+    g_autofree char *bar_name = g_strdup_printf("%s coherent-mem BAR%d",
+                                                name, cd->bar);
+    g_autofree char *tail_name = g_strdup_printf("%s coherent-mem BAR%d "
+                                                 "tail", name, cd->bar);
+
+    memory_region_init(&cd->bar_mr, OBJECT(cd), bar_name, bar_size);
+    memory_region_add_subregion(&cd->bar_mr, 0, &cd->mem);
+    if (bar_size > cd->mem_size) {
+        memory_region_init_io(&cd->bar_tail, OBJECT(cd),
+                              &vfio_pci_coherent_bar_tail_ops, cd, tail_name,
+                              bar_size - cd->mem_size);
+        memory_region_add_subregion(&cd->bar_mr, cd->mem_size,
+                                    &cd->bar_tail);
+    }
+    pci_register_bar(PCI_DEVICE(cd), cd->bar,
+                     PCI_BASE_ADDRESS_SPACE_MEMORY |
+                     PCI_BASE_ADDRESS_MEM_TYPE_64 |
+                     PCI_BASE_ADDRESS_MEM_PREFETCH, &cd->bar_mr);
+    trace_vfio_pci_coherent_bar(name, cd->bar, bar_size, cd->mem_size);
+}
+
+/* pci_qdev_unrealize() has taken the BAR out of the guest's view. */
+static void vfio_pci_coherent_unregister_bar(VFIOPCICoherent *cd)
+{
+    if (cd->mem.container != &cd->bar_mr) {
+        return;
+    }
+    memory_region_del_subregion(&cd->bar_mr, &cd->mem);
+    if (cd->bar_tail.container) {
+        memory_region_del_subregion(&cd->bar_mr, &cd->bar_tail);
+    }
+}
+
+/*
+ * In a BAR, the memory is mapped for DMA only once the guest has placed
+ * the BAR: what can be known of it is known here.
+ */
+static bool vfio_pci_coherent_check_bar_dma(VFIOPCICoherent *cd,
+                                            Error **errp)
+{
+    if (!cd->parent_obj.vbasedev.iommufd || !cd->dmabuf_error) {
+        return true;
+    }
+    error_setg(errp, "other devices cannot DMA into the coherent memory: "
+               "iommufd maps it only through a dma-buf, and the %s",
+               error_get_pretty(cd->dmabuf_error));
+    error_append_hint(errp, "That needs Linux 6.19 or later; else use the "
+                      "legacy VFIO container (no iommufd).\n");
+    return false;
+}
+
 /*
  * Once unplugged the guest no longer sees the memory, but RCU readers and
  * address_space_map() users may still reach it: the region dies with the
@@ -532,8 +663,9 @@ void vfio_pci_coherent_plug(DeviceState *dev, MachineState *ms, Error **errp)
     VFIOPCICoherent *cd = VFIO_PCI_COHERENT(dev);
     HotplugHandler *bus_handler = qdev_get_bus_hotplug_handler(dev);
 
-    if (vfio_pci_coherent_plug_memory(cd, ms, errp) &&
-        vfio_pci_coherent_check_dma(cd, errp)) {
+    if (vfio_pci_coherent_in_bar(cd) ||
+        (vfio_pci_coherent_plug_memory(cd, ms, errp) &&
+         vfio_pci_coherent_check_dma(cd, errp))) {
         if (bus_handler) {
             hotplug_handler_plug(bus_handler, dev, errp);
         }
@@ -550,6 +682,7 @@ static void vfio_pci_coherent_cleanup(VFIOPCICoherent *cd)
 {
     migrate_del_blocker(&cd->migration_blocker);
     vfio_pci_coherent_unplug(cd);
+    vfio_pci_coherent_unregister_bar(cd);
     vfio_pci_coherent_release_mem(cd);
 }
 
@@ -609,12 +742,17 @@ static void vfio_pci_coherent_realize(PCIDevice *pdev, Error **errp)
         return;
     }
 
-    if ((cdc->prepare_memory && !cdc->prepare_memory(cd, errp)) ||
+    if (!vfio_pci_coherent_check_bar(cd, errp) ||
+        (cdc->prepare_memory && !cdc->prepare_memory(cd, errp)) ||
         !vfio_pci_coherent_map_mem(cd, errp)) {
         goto fail;
     }
-    /* The machine's hotplug handler plugs the memory next. */
+    /* The machine's hotplug handler plugs the memory next, if not a BAR. */
     vfio_pci_coherent_export_dmabuf(cd);
+    if (vfio_pci_coherent_in_bar(cd) &&
+        !vfio_pci_coherent_check_bar_dma(cd, errp)) {
+        goto fail;
+    }
 
     error_setg(&cd->migration_blocker, VFIO_MSG_PREFIX "migration of "
                "coherent device memory is not supported", vbasedev->name);
@@ -623,6 +761,10 @@ static void vfio_pci_coherent_realize(PCIDevice *pdev, Error **errp)
     }
 
     vfio_pci_coherent_claim_nodes(cd);
+    /* Last: a realize that fails leaves the PCI core's BARs registered. */
+    if (vfio_pci_coherent_in_bar(cd)) {
+        vfio_pci_coherent_register_bar(cd);
+    }
     return;
 
 fail:
@@ -660,7 +802,8 @@ static MemoryRegion *vfio_pci_coherent_md_get_memory_region(
         error_setg(errp, "coherent memory is not mapped");
         return NULL;
     }
-    return &cd->mem;
+    /* In a BAR it is no memory device's: an empty memory device. */
+    return vfio_pci_coherent_in_bar(cd) ? NULL : &cd->mem;
 }
 
 static uint64_t vfio_pci_coherent_md_get_plugged_size(
@@ -693,6 +836,8 @@ static const PropertyInfo vfio_pci_coherent_prop_online = {
 static const Property vfio_pci_coherent_properties[] = {
     DEFINE_PROP_UINT64(VFIO_PCI_COHERENT_PROP_MEMADDR, VFIOPCICoherent,
                        memaddr, 0),
+    DEFINE_PROP_INT32(VFIO_PCI_COHERENT_PROP_BAR, VFIOPCICoherent, bar,
+                      VFIO_PCI_COHERENT_BAR_UNSET),
     DEFINE_PROP_UINT32(VFIO_PCI_COHERENT_PROP_NODE, VFIOPCICoherent, node,
                        VFIO_PCI_COHERENT_NODE_UNSET),
     DEFINE_PROP_SIGNED(VFIO_PCI_COHERENT_PROP_ONLINE, VFIOPCICoherent, online,
@@ -722,6 +867,9 @@ static void vfio_pci_coherent_class_init(ObjectClass *klass, const void *data)
         VFIO_PCI_COHERENT_PROP_MEMADDR,
         "Guest physical address of the coherent memory in device memory "
         "(0: chosen by the machine)");
+    object_class_property_set_description(klass, VFIO_PCI_COHERENT_PROP_BAR,
+        "Offer the memory to the guest as this 64-bit BAR (0, 2 or 4) "
+        "instead of in device memory (-1)");
     object_class_property_add(klass, VFIO_PCI_COHERENT_PROP_SIZE, "uint64",
                               vfio_pci_coherent_get_size, NULL, NULL, NULL);
     object_class_property_set_description(klass, VFIO_PCI_COHERENT_PROP_SIZE,

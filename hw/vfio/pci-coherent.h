@@ -19,6 +19,7 @@ struct VFIOPCICoherent {
     VFIOPCIDevice parent_obj;
 
     uint64_t memaddr;
+    int32_t bar;                /* the guest's BAR for it, or -1 */
     uint32_t node;
     uint32_t node_count;
     int online;                 /* VfioPciNvgraceOnline */
@@ -29,6 +30,8 @@ struct VFIOPCICoherent {
     uint64_t mem_size;          /* from offset 0 of the region */
     void *mem_map;
     MemoryRegion mem;
+    MemoryRegion bar_mr;        /* with 'bar': mem, then bar_tail */
+    MemoryRegion bar_tail;
     Error *dmabuf_error;        /* why the host exports no dma-buf of it */
     bool plugged;
     Error *migration_blocker;

@@ -358,6 +358,7 @@ static const uint8_t dsd_device_properties_uuid[16] = {
 typedef struct GpuDsd {
     char path[32];              /* the Device() nesting, e.g. "S18.S00" */
     uint64_t base_pa, size, pxm_start, pxm_count;
+    uint32_t n_props;
 } GpuDsd;
 
 static uint32_t aml_pkg_length(const uint8_t *p, uint32_t *len)
@@ -418,6 +419,7 @@ static void aml_decode_dsd(const uint8_t *p, GpuDsd *dsd)
     g_assert_cmpuint(*p++, ==, 0x12);
     p += aml_pkg_length(p, &len);
     n = *p++;
+    dsd->n_props = n;
     for (i = 0; i < n; i++) {
         const char *key;
         uint64_t value;
@@ -609,6 +611,7 @@ static void assert_gpu_dsd(const GpuDsd *dsd, const char *path, uint64_t base,
     g_assert_cmphex(dsd->size, ==, size);
     g_assert_cmpuint(dsd->pxm_start, ==, pxm_start);
     g_assert_cmpuint(dsd->pxm_count, ==, 8);
+    g_assert_cmpuint(dsd->n_props, ==, base ? 4 : 2);
 }
 
 /* ---- The configurations ---- */
@@ -735,6 +738,48 @@ static void test_one_gpu_series_gh200(void)
 static void test_one_gpu_upstream_bar_gb200(void)
 {
     test_one_gpu("boot", "nvgrace-boot", "abi=bar,model=gb200,mem=1G");
+}
+
+/*
+ * bar=4 on GH200: the memory is in BAR4, where the guest's firmware puts
+ * it, so SRAT gives its nodes (Generic Initiators) and no range, the
+ * window of device memory is all hotpluggable on node 0, and the _DSD has
+ * no base-pa or size, which sends NVIDIA's driver to BAR4 and, for its
+ * reserved memory, BAR2.
+ */
+static void test_one_gpu_bar4_gh200(void)
+{
+    const SratMemory memory[] = {
+        { 0, VIRT_RAM_BASE, 1 * GiB, SRAT_MEM_ENABLED },
+        { 0, GPU_BASE, 3 * GiB, SRAT_MEM_BOTH },
+    };
+    g_autofree void *dtb = NULL;
+    AcpiTables t;
+    GpuDsd dsd[4];
+    GpuHost h;
+    QTestState *qts;
+    Srat srat;
+
+    if (!host_init(&h, "abi=bar,mem=2G")) {
+        return;
+    }
+    qts = host_qtest_start(&h, ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+                           GPU_DEVICE ",addr=02.0,bar=4");
+    t = acpi_tables_read(qts);
+    srat_decode(acpi_table(&t, "SRAT"), &srat);
+    srat_assert_memory(&srat, memory, ARRAY_SIZE(memory));
+    g_assert_cmpint(srat.n_gi, ==, 8);
+    srat_assert_initiators(&srat, 1, 8, 0, DEVFN(2, 0));
+    g_assert_cmpint(dsdt_find_gpu_dsds(acpi_table(&t, "DSDT"), dsd, 4), ==,
+                    1);
+    assert_gpu_dsd(&dsd[0], "S10", 0, 0, 1);
+    acpi_tables_free(&t);
+
+    dtb = dtb_read(qts);
+    dtb_assert_memory(dtb, VIRT_RAM_BASE, 1 * GiB, 0);
+    dtb_assert_memory(dtb, GPU_BASE, GPU_SIZE, -1);
+    qtest_quit(qts);
+    host_cleanup(&h);
 }
 
 /*
@@ -1106,6 +1151,8 @@ int main(int argc, char **argv)
                    test_one_gpu_series_gh200);
     qtest_add_func("/vfio-nvgrace/tables/upstream-bar-gb200",
                    test_one_gpu_upstream_bar_gb200);
+    qtest_add_func("/vfio-nvgrace/tables/bar4-gh200",
+                   test_one_gpu_bar4_gh200);
     qtest_add_func("/vfio-nvgrace/tables/nodes-from-generic-initiators",
                    test_nodes_from_generic_initiators);
     qtest_add_func("/vfio-nvgrace/tables/two-gpus", test_two_gpus);

@@ -11,6 +11,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/host-utils.h"
 #include "qemu/units.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
@@ -481,6 +482,112 @@ static void test_lifetime(const void *opaque)
     host_cleanup(&h);
 }
 
+typedef struct MemoryBarCase {
+    const char *name;
+    const char *host;
+    const char *taken;          /* where the device takes the memory */
+    uint64_t usemem;
+    uint64_t bar2;              /* resmem (GH200) or the real BAR1 */
+} MemoryBarCase;
+
+static const MemoryBarCase memory_bar_cases[] = {
+    { "gh200", "abi=bar,mem=2G", "bar", 1 * GiB, 1 * GiB },
+    /* a BAR of 2 GiB, past the memory all ones */
+    { "gb200", "abi=bar,mem=1666M,bar1=256M,model=gb200", "bar",
+      1666 * MiB, 256 * MiB },
+    /* the series' region, with its own BAR4 hidden */
+    { "series-region", "abi=both,mem=2G", "region", 1 * GiB, 1 * GiB },
+};
+
+/* virt's 64-bit PCI MMIO window */
+#define VIRT_HIGH_PCIE_MMIO 0x8000000000ULL
+
+static void place_bar4(QTestState *qts, uint64_t cfg, uint64_t addr)
+{
+    qtest_writel(qts, cfg + PCI_BASE_ADDRESS_4, (uint32_t)addr);
+    qtest_writel(qts, cfg + PCI_BASE_ADDRESS_5, addr >> 32);
+}
+
+/*
+ * bar=4: the memory as BAR4, the layout NVIDIA's driver takes on GH200
+ * without base-pa.  No device memory is needed; the guest places the BAR
+ * and its decode alone maps it; the data stays through decode-off, a
+ * move of the BAR and a reset, and the memory is DMA-mapped where the BAR
+ * is.
+ */
+static void test_memory_bar(const void *opaque)
+{
+    const MemoryBarCase *c = opaque;
+    const uint64_t bar = VIRT_HIGH_PCIE_MMIO, moved = bar + 4 * GiB;
+    uint64_t bars[6], cfg, gen = 0, v;
+    GpuHost h;
+    QTestState *qts;
+    QDict *data;
+    int fd;
+
+    if (!host_init(&h, c->host)) {
+        return;
+    }
+    qts = host_qtest_start(&h, ONE_GPU_MACHINE "-m 1G " GPU_DEVICE ",bar=4");
+    data = query_coherent_mem(qts);
+    g_assert_cmpstr(qdict_get_str(data, "memory-source"), ==, c->taken);
+    g_assert_cmpuint(qdict_get_uint(data, "size"), ==, c->usemem);
+    qobject_unref(data);
+    gpu_bars(qts, bars);
+    g_assert_cmpuint(bars[4], ==, pow2ceil(c->usemem));
+    g_assert_cmpuint(bars[2], ==, c->bar2);
+
+    cfg = VIRT_HIGH_PCIE_ECAM + (gpu_devfn(qts) << 12);
+    g_assert_cmphex(qtest_readl(qts, cfg + PCI_BASE_ADDRESS_4), ==,
+                    PCI_BASE_ADDRESS_MEM_TYPE_64 |
+                    PCI_BASE_ADDRESS_MEM_PREFETCH);
+    place_bar4(qts, cfg, bar);
+    qtest_writew(qts, cfg + PCI_COMMAND, PCI_COMMAND_MEMORY);
+    qtest_writeq(qts, bar, lifetime_word(gen, 0));
+    qtest_writeq(qts, bar + c->usemem - 8, lifetime_word(gen, 1));
+    touch_memory(qts, bar, c->usemem, &gen);
+    if (c->usemem < bars[4]) {
+        g_assert_cmphex(qtest_readq(qts, bar + c->usemem), ==, UINT64_MAX);
+        qtest_writeq(qts, bar + bars[4] - 8, 0);
+        g_assert_cmphex(qtest_readq(qts, bar + bars[4] - 8), ==, UINT64_MAX);
+    }
+    if (host_is_emulated(&h, "the host's side and its DMA map")) {
+        fd = open(h.backing, O_RDONLY);
+        g_assert_cmpint(fd, >=, 0);
+        g_assert_cmpint(pread(fd, &v, 8, c->usemem - 8), ==, 8);
+        g_assert_cmphex(v, ==, lifetime_word(gen, 1));
+        close(fd);
+        g_assert_cmpuint(host_stat(&h, GPU_HOST ".live_coherent_dma_maps"),
+                         ==, 1);
+        g_assert_cmphex(host_stat(&h, GPU_HOST ".coherent_dma_iova"), ==,
+                        bar);
+    }
+
+    /* The guest's decode is its own: the BAR goes, the memory stays. */
+    qtest_writew(qts, cfg + PCI_COMMAND, 0);
+    g_assert_cmphex(qtest_readq(qts, bar), !=, lifetime_word(gen, 0));
+    if (host_is_emulated(&h, "the DMA unmap with the BAR")) {
+        g_assert_cmpuint(host_stat(&h, GPU_HOST ".live_coherent_dma_maps"),
+                         ==, 0);
+    }
+    place_bar4(qts, cfg, moved);
+    qtest_writew(qts, cfg + PCI_COMMAND, PCI_COMMAND_MEMORY);
+    touch_memory(qts, moved, c->usemem, &gen);
+    if (host_is_emulated(&h, "the DMA map of the moved BAR")) {
+        g_assert_cmphex(host_stat(&h, GPU_HOST ".coherent_dma_iova"), ==,
+                        moved);
+    }
+
+    /* A reset unassigns the BAR; placed again, the data is there. */
+    qtest_system_reset(qts);
+    g_assert_cmphex(qtest_readl(qts, cfg + PCI_BASE_ADDRESS_5), ==, 0);
+    place_bar4(qts, cfg, bar);
+    qtest_writew(qts, cfg + PCI_COMMAND, PCI_COMMAND_MEMORY);
+    touch_memory(qts, bar, c->usemem, &gen);
+    qtest_quit(qts);
+    host_cleanup(&h);
+}
+
 /*
  * Command lines QEMU must refuse: one line that names what is wrong and how
  * to fix it, exit status 1.
@@ -659,6 +766,31 @@ static const BadConfig bad_configs[] = {
         GPU_DEVICE ",iommufd=iommufd0",
         "vfio " GPU_HOST ": other devices cannot DMA into the coherent "
         "memory"
+    }, {
+        "bar-iommufd-without-dma-buf", "abi=bar,mem=2G",
+        ONE_GPU_MACHINE "-m 1G -object iommufd,id=iommufd0 "
+        GPU_DEVICE ",iommufd=iommufd0,bar=4",
+        "vfio " GPU_HOST ": other devices cannot DMA into the coherent "
+        "memory: iommufd maps it only through a dma-buf"
+    }, {
+        "bar-odd", "mem=1G",
+        ONE_GPU_MACHINE "-m 1G " GPU_DEVICE ",bar=3",
+        "'bar' 3 is not the first slot of a 64-bit BAR (0, 2 or 4)"
+    }, {
+        "bar-taken", "abi=bar,mem=2G",
+        ONE_GPU_MACHINE "-m 1G " GPU_DEVICE ",bar=2",
+        "'bar' 2: the host's device has a BAR there"
+    }, {
+        "bar-and-memaddr", "mem=1G",
+        ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE
+        ",bar=4,memaddr=0x80000000",
+        "'memaddr' is set, but with 'bar' the guest's firmware places the "
+        "memory"
+    }, {
+        "bar-online-boot", "mem=1G",
+        ONE_GPU_MACHINE "-m 1G " GPU_DEVICE ",bar=4,online=boot",
+        "'online=boot' needs the memory in the guest's memory map, not in a "
+        "BAR"
     }, {
         "driver-managed-without-acpi", "mem=1G",
         ONE_GPU_MACHINE "-machine acpi=off -m 1G,maxmem=4G " GPU_DEVICE
@@ -886,6 +1018,12 @@ int main(int argc, char **argv)
                                                 lifetime_cases[i].name);
 
         qtest_add_data_func(path, &lifetime_cases[i], test_lifetime);
+    }
+    for (i = 0; i < ARRAY_SIZE(memory_bar_cases); i++) {
+        g_autofree char *path = g_strdup_printf("/vfio-nvgrace/bar4/%s",
+                                                memory_bar_cases[i].name);
+
+        qtest_add_data_func(path, &memory_bar_cases[i], test_memory_bar);
     }
     qtest_add_func("/vfio-nvgrace/blackwell-sizes-placed-on-blocks",
                    test_blackwell_sizes_placed_on_blocks);

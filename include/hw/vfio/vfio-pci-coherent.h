@@ -16,6 +16,7 @@
 #define TYPE_VFIO_PCI_COHERENT "vfio-pci-coherent"
 
 #define VFIO_PCI_COHERENT_PROP_MEMADDR "memaddr"
+#define VFIO_PCI_COHERENT_PROP_BAR "bar"
 #define VFIO_PCI_COHERENT_PROP_NODE "node"
 #define VFIO_PCI_COHERENT_PROP_NODE_COUNT "node-count"
 #define VFIO_PCI_COHERENT_PROP_ONLINE "online"
