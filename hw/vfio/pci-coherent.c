@@ -423,20 +423,26 @@ static void vfio_pci_coherent_export_dmabuf(VFIOPCICoherent *cd)
                                   cd->mem_index, &cd->dmabuf_error);
 }
 
+/* Why iommufd cannot map the memory, if that is why. */
+static void vfio_pci_coherent_dmabuf_hint(VFIOPCICoherent *cd, Error **errp)
+{
+    if (!cd->parent_obj.vbasedev.iommufd || !cd->dmabuf_error) {
+        return;
+    }
+    error_append_hint(errp, "iommufd maps it only through a dma-buf, and "
+                      "the %s.\n", error_get_pretty(cd->dmabuf_error));
+    error_append_hint(errp, "That needs Linux 6.19 or later, and a VFIO "
+                      "driver that exports its coherent-memory region; else "
+                      "use the legacy VFIO container (no iommufd).\n");
+}
+
 static bool vfio_pci_coherent_check_dma(VFIOPCICoherent *cd, Error **errp)
 {
     if (vfio_device_ram_dma_mapped(&cd->parent_obj.vbasedev, errp)) {
         return true;
     }
     error_prepend(errp, "other devices cannot DMA into the coherent memory: ");
-    if (cd->parent_obj.vbasedev.iommufd && cd->dmabuf_error) {
-        error_append_hint(errp, "iommufd maps it only through a dma-buf, "
-                          "and the %s.\n", error_get_pretty(cd->dmabuf_error));
-        error_append_hint(errp, "That needs Linux 6.19 or later, and a "
-                          "VFIO driver that exports its coherent-memory "
-                          "region; else use the legacy VFIO container (no "
-                          "iommufd).\n");
-    }
+    vfio_pci_coherent_dmabuf_hint(cd, errp);
     return false;
 }
 
@@ -556,11 +562,9 @@ static bool vfio_pci_coherent_check_bar_dma(VFIOPCICoherent *cd,
     if (!cd->parent_obj.vbasedev.iommufd || !cd->dmabuf_error) {
         return true;
     }
-    error_setg(errp, "other devices cannot DMA into the coherent memory: "
-               "iommufd maps it only through a dma-buf, and the %s",
-               error_get_pretty(cd->dmabuf_error));
-    error_append_hint(errp, "That needs Linux 6.19 or later; else use the "
-                      "legacy VFIO container (no iommufd).\n");
+    error_setg(errp, "other devices cannot DMA into the coherent memory in "
+               "BAR%d under iommufd", cd->bar);
+    vfio_pci_coherent_dmabuf_hint(cd, errp);
     return false;
 }
 
@@ -761,7 +765,10 @@ static void vfio_pci_coherent_realize(PCIDevice *pdev, Error **errp)
     }
 
     vfio_pci_coherent_claim_nodes(cd);
-    /* Last: a realize that fails leaves the PCI core's BARs registered. */
+    /*
+     * Last, as nothing may fail after it: the PCI core does not take the
+     * BARs of a device whose realize fails out of the guest's view.
+     */
     if (vfio_pci_coherent_in_bar(cd)) {
         vfio_pci_coherent_register_bar(cd);
     }
@@ -869,7 +876,7 @@ static void vfio_pci_coherent_class_init(ObjectClass *klass, const void *data)
         "(0: chosen by the machine)");
     object_class_property_set_description(klass, VFIO_PCI_COHERENT_PROP_BAR,
         "Offer the memory to the guest as this 64-bit BAR (0, 2 or 4) "
-        "instead of in device memory (-1)");
+        "instead of as RAM in device memory (-1, the default)");
     object_class_property_add(klass, VFIO_PCI_COHERENT_PROP_SIZE, "uint64",
                               vfio_pci_coherent_get_size, NULL, NULL, NULL);
     object_class_property_set_description(klass, VFIO_PCI_COHERENT_PROP_SIZE,

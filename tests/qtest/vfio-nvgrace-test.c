@@ -771,7 +771,10 @@ static const BadConfig bad_configs[] = {
         ONE_GPU_MACHINE "-m 1G -object iommufd,id=iommufd0 "
         GPU_DEVICE ",iommufd=iommufd0,bar=4",
         "vfio " GPU_HOST ": other devices cannot DMA into the coherent "
-        "memory: iommufd maps it only through a dma-buf"
+        "memory in BAR4 under iommufd",
+        "That needs Linux 6.19 or later, and a VFIO driver that exports its "
+        "coherent-memory region; else use the legacy VFIO container (no "
+        "iommufd)."
     }, {
         "bar-odd", "mem=1G",
         ONE_GPU_MACHINE "-m 1G " GPU_DEVICE ",bar=3",
