@@ -100,7 +100,9 @@ class Failure:
         self.returncode = returncode
         self.stderr = stderr
         lines = stderr.splitlines()
-        self.errors = [line for line in lines if line.startswith(PREFIX)]
+        said = [line for line in lines if line.startswith(PREFIX)]
+        self.warnings = [line for line in said if ": warning: " in line]
+        self.errors = [line for line in said if line not in self.warnings]
         self.hints = [line for line in lines if not line.startswith(PREFIX)]
 
     def describe(self):

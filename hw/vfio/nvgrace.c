@@ -148,6 +148,28 @@ static bool vfio_pci_nvgrace_hold_decode(VFIOPCINvgrace *nv, Error **errp)
                                      PCI_PM_CTRL_STATE_MASK, 0, 2, errp);
 }
 
+/*
+ * NVIDIA's driver on a self-hosted Hopper in a VM maps the memory its
+ * resource manager keeps at rsvd_mem_pa, which it sets (to BAR2) only
+ * without base-pa: with the memory in device memory that is guest
+ * physical 0 (detect-self-hosted.h's Hopper device ids).
+ */
+static void vfio_pci_nvgrace_check_hopper_layout(VFIOPCINvgrace *nv)
+{
+    VFIOPCICoherent *cd = &nv->parent_obj;
+    uint32_t id = cd->parent_obj.device_id;
+
+    if (id < 0x2340 || id > 0x237f || cd->bar >= 0 ||
+        cd->online != VFIO_PCI_NVGRACE_ONLINE_DRIVER_MANAGED) {
+        return;
+    }
+    warn_report("%s %s: on GH200 NVIDIA's guest driver maps the memory it "
+                "keeps at guest physical 0 unless the GPU memory is BAR4: "
+                "set " VFIO_PCI_COHERENT_PROP_BAR "=%d for that driver",
+                TYPE_VFIO_PCI_NVGRACE, cd->parent_obj.vbasedev.name,
+                VFIO_PCI_NVGRACE_MEMORY_BAR);
+}
+
 static bool vfio_pci_nvgrace_prepare_memory(VFIOPCICoherent *cd,
                                             Error **errp)
 {
@@ -163,6 +185,7 @@ static bool vfio_pci_nvgrace_prepare_memory(VFIOPCICoherent *cd,
     if (!vfio_pci_nvgrace_hold_decode(nv, errp)) {
         return false;
     }
+    vfio_pci_nvgrace_check_hopper_layout(nv);
     if (pdev->devfn) {
         warn_report("%s %s at %02x.%x: NVIDIA's guest driver reads the "
                     "Generic Initiator entries only for a GPU at device 0 "
