@@ -30,7 +30,9 @@ kvm_test.py BUILD [TEST...].
             correct.  A disk assigned to
             L2 in the GPU's iommufd (L0's virtio-blk behind L0's
             virtio-iommu) DMAs into and out of the GPU node through the
-            region's dma-buf; on BAR4 QEMU refuses iommufd.
+            region's dma-buf; on BAR4 QEMU refuses iommufd.  With bar=4
+            (GH200's layout for NVIDIA's driver) L2's driver onlines all
+            of usemem from its BAR4, and RM's memory is BAR2.
   UncorrectableError_*
             While L2 has a page of the GPU memory as RAM, L0 reports an
             uncorrectable memory error in it through GHES (ras=on, QMP's
@@ -252,7 +254,7 @@ L2_QEMU = r"""qemu-system-aarch64 -M virt,gic-version=3%(ras)s -accel kvm \
     -numa node,nodeid=0,cpus=0-%(last_cpu)d,memdev=m0 -numa node,nodeid=1 \
     -device pcie-root-port,id=rp1,chassis=1,addr=01.0 \
     -device vfio-pci-nvgrace,host=$GPU,bus=rp1,id=gpu0,node=1,node-count=1,\
-memaddr=0x%(memaddr)x,memory-source=%(source)s,online=%(online)s \
+%(placement)s,memory-source=%(source)s,online=%(online)s \
     -drive if=pflash,format=raw,unit=0,readonly=on,file=/l2/CODE.fd \
     -drive if=pflash,format=raw,unit=1,file=/l2/VARS.fd \
     -kernel /l2/Image -initrd /l2/initrd -append "console=ttyAMA0 panic=-1 \
@@ -352,7 +354,8 @@ def l2_files(host, l2, initrd):
 
 def boot_linux_l2(tmp, image, source, online, script, smp=2, reboot=False,
                   disk=None, l1_disk=None, trace=None, ras=False,
-                  l1_before="", during=None, dma_disk=None, train_ms=0):
+                  l1_before="", during=None, dma_disk=None, train_ms=0,
+                  bar4=False):
     """Boot L1 on the kernel @image and in it L2 running @script
     (guest/init's /test.sh), its GPU memory from @source; return (L1's
     status, L1's output, L2's lines, L0's counters).  L0's GPU memory is
@@ -361,7 +364,8 @@ def boot_linux_l2(tmp, image, source, online, script, smp=2, reboot=False,
     disk is @l1_disk.  L1's QEMU also traces the event @trace, and L1 runs
     @l1_before before it starts L2.  @dma_disk is L0's file behind a disk
     that L2 gets as an assigned device (dma_disk_args()).  L0's GPU
-    retrains for @train_ms after each reset.
+    retrains for @train_ms after each reset.  With @bar4 the device gives
+    L2 the memory as BAR4 (bar=4), not at MEMADDR.
     With @ras, L0 and L2 report memory errors through GHES (virt's
     ras=on), L0 puts the GPU memory at L1_GPU_BASE in L1, and
     @during(qmp, done) runs in a thread while L1 runs: @qmp is the path
@@ -382,7 +386,8 @@ def boot_linux_l2(tmp, image, source, online, script, smp=2, reboot=False,
             extra += L2_DMA_DISK
             l1_before = L1_BINDS_DMA_DISK + l1_before
         qemu = L2_QEMU % {
-            "smp": smp, "last_cpu": smp - 1, "memaddr": MEMADDR,
+            "smp": smp, "last_cpu": smp - 1,
+            "placement": "bar=4" if bar4 else "memaddr=0x%x" % MEMADDR,
             "no_reboot": "" if reboot else "-no-reboot ",
             "source": source, "online": online, "extra": extra,
             "ras": ",ras=on" if ras else ""}
@@ -444,12 +449,12 @@ class LinuxL2(unittest.TestCase):
         self.assertEqual([(int(g, 16), int(z, 16), r) for _, g, z, r in slots],
                          [(MEMADDR, USEMEM, "0")])
 
-    def assertFilledInL0(self, backing, out):
+    def assertFilledInL0(self, backing, out, base=MEMADDR):
         """Each page that L2's last node-fill wrote holds its pattern in
-        L0's GPU memory.  (The other pages hold what L2's kernel and its
-        earlier fills wrote, or what L0 wrote.)"""
+        L0's GPU memory, which L2 has at @base.  (The other pages hold
+        what L2's kernel and its earlier fills wrote, or what L0 wrote.)"""
         written = boot_test.kv_lines(out, "bytes")[-1]
-        counts, _ = boot_test.classify_pages(backing, MEMADDR, USEMEM,
+        counts, _ = boot_test.classify_pages(backing, base, USEMEM,
                                              [L2_SEED])
         print("L0: %d pages with L2's pattern" % counts[L2_SEED])
         self.assertEqual(counts[L2_SEED], int(written["pages"]))
@@ -648,6 +653,38 @@ echo "--- again"
         self.assertGreaterEqual(float(after["seconds"]),
                                 nested.TRAINING_WAIT)
         self.assertGreater(l0_resets, 1)
+
+    def test_7_bar4_for_gh200s_driver(self):
+        """bar=4, the layout NVIDIA's driver needs on GH200: L2's
+        firmware places the memory as BAR4, and its driver (guest/module,
+        with hdm_top for the size RM reads from the GPU) onlines all of
+        usemem from BAR4's start under KVM, with RM's memory at BAR2, the
+        GPU's resmem; what L2 writes to its node is in L0's file."""
+        out, _, backing, _ = self.run_l2("driver-managed", """
+echo "--- resources"
+cat /sys/bus/pci/devices/0000:01:00.0/resource
+insmod /lib/modules/nvgrace_mem.ko hdm_top=%d
+dmesg | grep 'nvgrace_mem: .*:'
+echo "--- fill"
+gpumem node-fill 1 %d
+""" % (USEMEM + GiB, L2_SEED), bar4=True)
+        bars = [(int(a, 16), int(b, 16)) for a, b in re.findall(
+            r"^0x([0-9a-f]+) 0x([0-9a-f]+) 0x",
+            out.split("--- resources")[1], re.M)[:6]]
+        (bar2, bar2_end), (bar4, bar4_end) = bars[2], bars[4]
+        print("L2: BAR4 0x%x-0x%x, BAR2 0x%x-0x%x" %
+              (bar4, bar4_end, bar2, bar2_end))
+        self.assertEqual(bar4_end - bar4 + 1, USEMEM)
+        self.assertEqual(bar2_end - bar2 + 1, GiB)
+        m = guest.MODULE_LINE.search(out)
+        self.assertIsNotNone(m, out)
+        self.assertEqual(m.groups(), ("0000:01:00.0", "1", "%x" % bar4,
+                                      "%x" % USEMEM))
+        self.assertIn("rsvd_mem_pa 0x%x" % bar2, out)
+        fill = out.split("--- fill")[1]
+        self.assertEqual(int(boot_test.kv_lines(fill, "verified")[0]
+                             ["errors"]), 0)
+        self.assertFilledInL0(backing, fill, base=bar4)
 
     def assertDirectIo(self, out, disk):
         """L2's O_DIRECT read into and write from buffers on its GPU node
