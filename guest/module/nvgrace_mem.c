@@ -284,7 +284,8 @@ static int nvgrace_read_dsd(struct pci_dev *pdev, u64 *base, u64 *size,
 				node_set(nid, *nodes);
 		}
 	}
-	*in_bar = device_property_read_u64(dev, "nvidia,gpu-mem-base-pa", base);
+	*in_bar = device_property_read_u64(dev, "nvidia,gpu-mem-base-pa",
+					    base) != 0;
 	if (*in_bar)
 		return nvgrace_read_bar4(pdev, base, size);
 	/* Without it RM takes the size from the GPU itself. */

@@ -148,18 +148,23 @@ static bool vfio_pci_nvgrace_hold_decode(VFIOPCINvgrace *nv, Error **errp)
                                      PCI_PM_CTRL_STATE_MASK, 0, 2, errp);
 }
 
+/* The device ids NVIDIA's driver takes for a self-hosted Hopper (GH200). */
+#define VFIO_PCI_NVGRACE_HOPPER_FIRST_ID 0x2340
+#define VFIO_PCI_NVGRACE_HOPPER_LAST_ID 0x237f
+
 /*
  * NVIDIA's driver on a self-hosted Hopper in a VM maps the memory its
  * resource manager keeps at rsvd_mem_pa, which it sets (to BAR2) only
  * without base-pa: with the memory in device memory that is guest
- * physical 0 (detect-self-hosted.h's Hopper device ids).
+ * physical 0.
  */
 static void vfio_pci_nvgrace_check_hopper_layout(VFIOPCINvgrace *nv)
 {
     VFIOPCICoherent *cd = &nv->parent_obj;
     uint32_t id = cd->parent_obj.device_id;
 
-    if (id < 0x2340 || id > 0x237f || cd->bar >= 0 ||
+    if (id < VFIO_PCI_NVGRACE_HOPPER_FIRST_ID ||
+        id > VFIO_PCI_NVGRACE_HOPPER_LAST_ID || cd->bar >= 0 ||
         cd->online != VFIO_PCI_NVGRACE_ONLINE_DRIVER_MANAGED) {
         return;
     }
