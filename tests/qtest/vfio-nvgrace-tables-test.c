@@ -653,6 +653,26 @@ static void dtb_assert_memory(void *dtb, uint64_t base, uint64_t size,
 }
 
 /*
+ * The tables of one GPU at 02.0 on nodes 1-8: SRAT's memory entries are
+ * @memory exactly, with one Generic Initiator per node, and the DSDT has
+ * one _DSD, under S10, with @base and @size (both 0: neither property).
+ */
+static void assert_one_gpu_tables(AcpiTables *t, Srat *srat,
+                                  const SratMemory *memory, int n,
+                                  uint64_t base, uint64_t size)
+{
+    GpuDsd dsd[4];
+
+    srat_decode(acpi_table(t, "SRAT"), srat);
+    srat_assert_memory(srat, memory, n);
+    g_assert_cmpint(srat->n_gi, ==, 8);
+    srat_assert_initiators(srat, 1, 8, 0, DEVFN(2, 0));
+    g_assert_cmpint(dsdt_find_gpu_dsds(acpi_table(t, "DSDT"), dsd, 4), ==,
+                    1);
+    assert_gpu_dsd(&dsd[0], "S10", base, size, 1);
+}
+
+/*
  * One GPU on pcie.0 at 02.0, 1 GiB, nodes 1-8, with the policy given.
  * The window of device memory is 3 GiB: the GPU, then 2 GiB hotpluggable
  * on node 0: the last node, 8, is the GPU's, and bare metal gives a MIG
@@ -672,7 +692,6 @@ static void test_one_gpu(const char *online, const char *variant,
     };
     g_autofree void *dtb = NULL;
     AcpiTables t;
-    GpuDsd dsd[4];
     GpuHost h;
     QTestState *qts;
     Srat srat;
@@ -683,15 +702,8 @@ static void test_one_gpu(const char *online, const char *variant,
     qts = host_qtest_start(&h, args);
 
     t = acpi_tables_read(qts);
-    srat_decode(acpi_table(&t, "SRAT"), &srat);
-    srat_assert_memory(&srat, memory, ARRAY_SIZE(memory));
-    g_assert_cmpint(srat.n_gi, ==, 8);
-    srat_assert_initiators(&srat, 1, 8, 0, DEVFN(2, 0));
-
-    g_assert_cmpint(dsdt_find_gpu_dsds(acpi_table(&t, "DSDT"), dsd, 4), ==,
-                    1);
-    assert_gpu_dsd(&dsd[0], "S10", GPU_BASE, GPU_SIZE, 1);
-
+    assert_one_gpu_tables(&t, &srat, memory, ARRAY_SIZE(memory), GPU_BASE,
+                          GPU_SIZE);
     acpi_table_check_expected(acpi_table(&t, "SRAT"), variant);
     /* The policy does not change the DSDT. */
     acpi_table_check_expected(acpi_table(&t, "DSDT"), "nvgrace");
@@ -755,7 +767,6 @@ static void test_one_gpu_bar4_gh200(void)
     };
     g_autofree void *dtb = NULL;
     AcpiTables t;
-    GpuDsd dsd[4];
     GpuHost h;
     QTestState *qts;
     Srat srat;
@@ -766,13 +777,7 @@ static void test_one_gpu_bar4_gh200(void)
     qts = host_qtest_start(&h, ONE_GPU_MACHINE "-m 1G,maxmem=4G "
                            GPU_DEVICE ",addr=02.0,bar=4");
     t = acpi_tables_read(qts);
-    srat_decode(acpi_table(&t, "SRAT"), &srat);
-    srat_assert_memory(&srat, memory, ARRAY_SIZE(memory));
-    g_assert_cmpint(srat.n_gi, ==, 8);
-    srat_assert_initiators(&srat, 1, 8, 0, DEVFN(2, 0));
-    g_assert_cmpint(dsdt_find_gpu_dsds(acpi_table(&t, "DSDT"), dsd, 4), ==,
-                    1);
-    assert_gpu_dsd(&dsd[0], "S10", 0, 0, 1);
+    assert_one_gpu_tables(&t, &srat, memory, ARRAY_SIZE(memory), 0, 0);
     acpi_tables_free(&t);
 
     dtb = dtb_read(qts);
@@ -801,7 +806,6 @@ static void test_nodes_from_generic_initiators(void)
     GpuHost h;
     QTestState *qts;
     AcpiTables t;
-    GpuDsd dsd[4];
     Srat srat;
     int i;
 
@@ -818,16 +822,11 @@ static void test_nodes_from_generic_initiators(void)
     qts = host_qtest_start(&h, args->str);
 
     t = acpi_tables_read(qts);
-    srat_decode(acpi_table(&t, "SRAT"), &srat);
-    srat_assert_memory(&srat, memory, ARRAY_SIZE(memory));
-    g_assert_cmpint(srat.n_gi, ==, 8);
-    srat_assert_initiators(&srat, 1, 8, 0, DEVFN(2, 0));
+    assert_one_gpu_tables(&t, &srat, memory, ARRAY_SIZE(memory), GPU_BASE,
+                          GPU_SIZE);
     for (i = 0; i < srat.n_gi; i++) {
         g_assert_cmpuint(srat.gi[i].node, ==, i + 1);
     }
-    g_assert_cmpint(dsdt_find_gpu_dsds(acpi_table(&t, "DSDT"), dsd, 4), ==,
-                    1);
-    assert_gpu_dsd(&dsd[0], "S10", GPU_BASE, GPU_SIZE, 1);
     acpi_tables_free(&t);
 
     qtest_quit(qts);
