@@ -120,8 +120,13 @@ class Guest:
             maxmem = ram + sum(size_bytes(g.mem) for g in gpus) + 2 * GiB
             if any(g.memaddr for g in gpus):
                 maxmem += sum(size_bytes(g.mem) for g in gpus)
+        # A GPU whose memory is a BAR needs no device memory: with only
+        # such GPUs the guest has none, as a user would give it.
+        mem = "%dM" % (ram // MiB)
+        if not gpus or any(g.bar is None for g in gpus):
+            mem += ",maxmem=%dM" % (maxmem // MiB)
         cmd = [self.qemu, "-machine", "virt"] + self.accel() + [
-            "-smp", "2", "-m", "%dM,maxmem=%dM" % (ram // MiB, maxmem // MiB),
+            "-smp", "2", "-m", mem,
             "-object", "memory-backend-ram,id=m0,size=%dM" % (ram // MiB),
             "-numa", "node,nodeid=0,cpus=0-1,memdev=m0"]
         for n in nodes:

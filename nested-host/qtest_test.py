@@ -44,6 +44,7 @@ KERNELS = {
         "vfio-nvgrace-tables-test": [
             "/aarch64/vfio-nvgrace/tables/upstream-bar-gh200",
             "/aarch64/vfio-nvgrace/tables/bar4-gh200",
+            "/aarch64/vfio-nvgrace/tables/bar4-gh200-no-maxmem",
         ],
     }),
     "Image-series": ("abi=both,mem=2G", {

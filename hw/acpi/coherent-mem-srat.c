@@ -153,8 +153,7 @@ void coherent_mem_build_srat(GArray *table_data, MachineState *ms,
                         uint32_t hotplug_node)
 {
     g_autoptr(GArray) mems = coherent_mems();
-    uint64_t window = ms->device_memory->base;
-    uint64_t window_end = window + memory_region_size(&ms->device_memory->mr);
+    uint64_t window, window_end;
     uint32_t n;
     guint i;
 
@@ -189,7 +188,13 @@ void coherent_mem_build_srat(GArray *table_data, MachineState *ms,
                                       mem->devfn);
     }
 
+    /* Without device memory, any device's memory is in a BAR. */
+    if (!ms->device_memory) {
+        return;
+    }
     /* The rest of the window stays hotpluggable; entries must not overlap. */
+    window = ms->device_memory->base;
+    window_end = window + memory_region_size(&ms->device_memory->mr);
     hotplug_node = coherent_mem_hotplug_node(mems, hotplug_node);
     for (i = 0; i < mems->len; i++) {
         CoherentMem *mem = &g_array_index(mems, CoherentMem, i);

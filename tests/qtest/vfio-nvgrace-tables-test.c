@@ -754,13 +754,14 @@ static void test_one_gpu_upstream_bar_gb200(void)
 
 /*
  * bar=4 on GH200: the memory is in BAR4, where the guest's firmware puts
- * it, so SRAT gives its nodes (Generic Initiators) and no range, the
- * window of device memory is all hotpluggable on node 0, and the _DSD has
- * no base-pa or size, which sends NVIDIA's driver to BAR4 and, for its
- * reserved memory, BAR2.
+ * it, so SRAT gives its nodes (Generic Initiators) and no range, and the
+ * _DSD has no base-pa or size, which sends NVIDIA's driver to BAR4 and, for
+ * its reserved memory, BAR2.  Such a GPU needs no device memory (@maxmem
+ * false); with it, the window is all hotpluggable on node 0.
  */
-static void test_one_gpu_bar4_gh200(void)
+static void test_one_gpu_bar4_gh200(const void *opaque)
 {
+    const bool maxmem = *(const bool *)opaque;
     const SratMemory memory[] = {
         { 0, VIRT_RAM_BASE, 1 * GiB, SRAT_MEM_ENABLED },
         { 0, GPU_BASE, 3 * GiB, SRAT_MEM_BOTH },
@@ -774,10 +775,13 @@ static void test_one_gpu_bar4_gh200(void)
     if (!host_init(&h, "abi=bar,mem=2G")) {
         return;
     }
-    qts = host_qtest_start(&h, ONE_GPU_MACHINE "-m 1G,maxmem=4G "
-                           GPU_DEVICE ",addr=02.0,bar=4");
+    qts = host_qtest_start(&h, maxmem ?
+                           ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+                           GPU_DEVICE ",addr=02.0,bar=4" :
+                           ONE_GPU_MACHINE "-m 1G " GPU_DEVICE
+                           ",addr=02.0,bar=4");
     t = acpi_tables_read(qts);
-    assert_one_gpu_tables(&t, &srat, memory, ARRAY_SIZE(memory), 0, 0);
+    assert_one_gpu_tables(&t, &srat, memory, maxmem ? 2 : 1, 0, 0);
     acpi_tables_free(&t);
 
     dtb = dtb_read(qts);
@@ -1133,6 +1137,8 @@ static void test_hmat_gpu_initiator(void)
 
 int main(int argc, char **argv)
 {
+    static const bool with_maxmem = true, without_maxmem;
+
     g_test_init(&argc, &argv, NULL);
 
     if (!host_available()) {
@@ -1150,8 +1156,10 @@ int main(int argc, char **argv)
                    test_one_gpu_series_gh200);
     qtest_add_func("/vfio-nvgrace/tables/upstream-bar-gb200",
                    test_one_gpu_upstream_bar_gb200);
-    qtest_add_func("/vfio-nvgrace/tables/bar4-gh200",
-                   test_one_gpu_bar4_gh200);
+    qtest_add_data_func("/vfio-nvgrace/tables/bar4-gh200", &with_maxmem,
+                        test_one_gpu_bar4_gh200);
+    qtest_add_data_func("/vfio-nvgrace/tables/bar4-gh200-no-maxmem",
+                        &without_maxmem, test_one_gpu_bar4_gh200);
     qtest_add_func("/vfio-nvgrace/tables/nodes-from-generic-initiators",
                    test_nodes_from_generic_initiators);
     qtest_add_func("/vfio-nvgrace/tables/two-gpus", test_two_gpus);

@@ -13,9 +13,10 @@
 
 /*
  * The SRAT entries of the machine's device memory: for each
- * vfio-pci-coherent device a Memory Affinity entry on its first node and
- * a Generic Initiator entry per node (unless acpi-generic-initiator
- * objects declare its nodes, and build those), then the hotplug window
+ * vfio-pci-coherent device a Memory Affinity entry on its first node
+ * (none for memory in a BAR) and a Generic Initiator entry per node
+ * (unless acpi-generic-initiator objects declare its nodes, and build
+ * those), then, if the machine has device memory, the hotplug window
  * around the devices on @hotplug_node, or, when that is a device's node,
  * on the last node that is no device's.  Replaces the single entry for
  * the whole window.
