@@ -688,8 +688,8 @@ def run(state, exp, build, root, host_dirs):
               % exp['id'], str(peripherals))
 
         mdevs = daemon.qmp(dom, 'query-memory-devices')
-        check(len(mdevs) == 1 and mdevs[0]['type'] == 'vfio-pci-nvgrace',
-              'query-memory-devices: one vfio-pci-nvgrace', str(mdevs))
+        check(len(mdevs) == 1 and mdevs[0]['type'] == 'vfio-pci-coherent',
+              'query-memory-devices: one vfio-pci-coherent', str(mdevs))
         data = mdevs[0]['data']
         for key in ('id', 'host', 'node', 'node-count', 'size'):
             check(data.get(key) == exp[key],

@@ -231,7 +231,7 @@ class Device(unittest.TestCase):
         got = replies(self.qmp)
         self.assertGreaterEqual(len(got), 2, self.qmp)
         devices = got[1]["return"]
-        self.assertEqual([d["type"] for d in devices], ["vfio-pci-nvgrace"])
+        self.assertEqual([d["type"] for d in devices], ["vfio-pci-coherent"])
         self.assertEqual(devices[0]["data"]["memaddr"], MEMADDR)
         self.assertEqual(devices[0]["data"]["size"], USEMEM)
         self.assertEqual(devices[0]["data"]["online"], "boot")

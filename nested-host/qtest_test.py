@@ -40,6 +40,7 @@ KERNELS = {
             "/aarch64/vfio-nvgrace/refuse/iommufd-without-dma-buf",
             "/aarch64/vfio-nvgrace/refuse/bar-iommufd-without-dma-buf",
             "/aarch64/vfio-nvgrace/refuse/bar-taken",
+            "/aarch64/vfio-nvgrace/refuse/coherent-without-region",
         ],
         "vfio-nvgrace-tables-test": [
             "/aarch64/vfio-nvgrace/tables/upstream-bar-gh200",
@@ -52,6 +53,7 @@ KERNELS = {
             "/aarch64/vfio-nvgrace/lifetime/series-region",
             "/aarch64/vfio-nvgrace/lifetime/series-bar",
             "/aarch64/vfio-nvgrace/bar4/series-region",
+            "/aarch64/vfio-nvgrace/coherent/series-region",
         ],
         "vfio-nvgrace-tables-test": [
             "/aarch64/vfio-nvgrace/tables/series-gh200",

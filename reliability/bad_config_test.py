@@ -35,9 +35,11 @@ STARTUP = {
         machine(nodes=2) + gpu(node_count=2), None,
         (r"'node-count' 2: NUMA node 2 is not declared$",
          "Add -numa node,nodeid=2.")),
-    "node-count-zero": (
-        machine() + gpu(node_count=0), None,
-        r"'node-count' must be at least 1"),
+    # 0 is the device type's default: a GPU's 8 nodes
+    "node-count-zero-is-eight": (
+        machine(nodes=2) + gpu(node_count=0), None,
+        (r"'node-count' 8: NUMA node 2 is not declared$",
+         "Add -numa node,nodeid=2.")),
     "node-count-past-last-node": (
         machine() + gpu(node_count=200), None,
         r"'node-count' 200 goes past the last possible NUMA node, 127"),

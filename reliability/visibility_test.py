@@ -64,13 +64,13 @@ class Monitor(unittest.TestCase):
                  "driver-managed"),
                 ("gpu1", "0009:02:00.0", 2 * GiB, 3, "bar", "boot")):
             self.assertRegex(text, (
-                r'Memory device \[vfio-pci-nvgrace\]: "%s"\s+host: %s\s+'
+                r'Memory device \[vfio-pci-coherent\]: "%s"\s+host: %s\s+'
                 r'memaddr: 0x[0-9a-f]+\s+size: %d\s+node: %d\s+'
                 r'node-count: \d\s+online: %s\s+memory-source: %s') %
                 (name, host, size, node, online, source))
         devices = {d["data"]["id"]: d for d in
                    self.qmp.ok("query-memory-devices")}
-        self.assertEqual(devices["gpu0"]["type"], "vfio-pci-nvgrace")
+        self.assertEqual(devices["gpu0"]["type"], "vfio-pci-coherent")
         self.assertEqual(devices["gpu0"]["data"]["node"], 1)
         self.assertEqual(devices["gpu1"]["data"]["size"], 2 * GiB)
 

@@ -86,9 +86,9 @@ static int coherent_mem_collect(Object *obj, void *opaque)
                                               &error_abort);
     online = object_property_get_str(obj, VFIO_PCI_COHERENT_PROP_ONLINE,
                                      &error_abort);
-    mem.online_boot = qapi_enum_parse(&VfioPciNvgraceOnline_lookup, online,
+    mem.online_boot = qapi_enum_parse(&VfioPciCoherentOnline_lookup, online,
                                       -1, &error_abort) ==
-                      VFIO_PCI_NVGRACE_ONLINE_BOOT;
+                      VFIO_PCI_COHERENT_ONLINE_BOOT;
     gi_nodes = acpi_generic_initiator_nodes(obj);
     mem.gi_objects = gi_nodes->len;
     /* The bus number the firmware gave the device's bus, as the guest sees. */

@@ -24,7 +24,6 @@
 #include "hw/acpi/acpi_aml_interface.h"
 #include "hw/acpi/aml-build.h"
 #include "hw/core/qdev-prop-internal.h"
-#include "hw/mem/memory-device.h"
 #include "hw/qdev-properties.h"
 #include "qapi/error.h"
 #include "qapi/qapi-types-machine.h"
@@ -39,16 +38,15 @@ OBJECT_DECLARE_SIMPLE_TYPE(VFIOPCINvgrace, VFIO_PCI_NVGRACE)
 struct VFIOPCINvgrace {
     VFIOPCICoherent parent_obj;
 
-    int memory_source;          /* VfioPciNvgraceMemorySource, requested */
-    int source;                 /* VfioPciNvgraceMemorySource, found */
+    int memory_source;          /* VfioPciCoherentMemorySource, requested */
 };
 
 static void vfio_pci_nvgrace_set_source(VFIOPCINvgrace *nv, int source)
 {
-    nv->source = source;
+    nv->parent_obj.source = source;
     trace_vfio_pci_nvgrace_memory_source(
         VFIO_PCI_DEVICE(nv)->vbasedev.name,
-        VfioPciNvgraceMemorySource_str(source));
+        VfioPciCoherentMemorySource_str(source));
 }
 
 /*
@@ -72,7 +70,7 @@ static bool vfio_pci_nvgrace_probe_bar(VFIOPCINvgrace *nv, Error **errp)
         return false;
     }
     vfio_pci_coherent_set_memory(&nv->parent_obj, info, size);
-    vfio_pci_nvgrace_set_source(nv, VFIO_PCI_NVGRACE_MEMORY_SOURCE_BAR);
+    vfio_pci_nvgrace_set_source(nv, VFIO_PCI_COHERENT_MEMORY_SOURCE_BAR);
     vfio_pci_hide_bar(vdev, VFIO_PCI_NVGRACE_MEMORY_BAR);
     return true;
 }
@@ -88,10 +86,10 @@ static bool vfio_pci_nvgrace_probe_regions(VFIOPCIDevice *vdev, Error **errp)
     VFIOPCINvgrace *nv = VFIO_PCI_NVGRACE(vdev);
     Error *bar_err = NULL;
 
-    if (nv->memory_source != VFIO_PCI_NVGRACE_MEMORY_SOURCE_BAR &&
+    if (nv->memory_source != VFIO_PCI_COHERENT_MEMORY_SOURCE_BAR &&
         vfio_pci_coherent_find_region(&nv->parent_obj)) {
         vfio_pci_nvgrace_set_source(nv,
-                                    VFIO_PCI_NVGRACE_MEMORY_SOURCE_REGION);
+                                    VFIO_PCI_COHERENT_MEMORY_SOURCE_REGION);
         /*
          * nvgrace-gpu offers the same memory as BAR4 as well: the guest
          * has it as RAM, not again as a BAR, and QEMU does not map it
@@ -100,11 +98,11 @@ static bool vfio_pci_nvgrace_probe_regions(VFIOPCIDevice *vdev, Error **errp)
         vfio_pci_hide_bar(vdev, VFIO_PCI_NVGRACE_MEMORY_BAR);
         return true;
     }
-    if (nv->memory_source != VFIO_PCI_NVGRACE_MEMORY_SOURCE_REGION) {
+    if (nv->memory_source != VFIO_PCI_COHERENT_MEMORY_SOURCE_REGION) {
         if (vfio_pci_nvgrace_probe_bar(nv, &bar_err)) {
             return true;
         }
-        if (nv->memory_source == VFIO_PCI_NVGRACE_MEMORY_SOURCE_BAR) {
+        if (nv->memory_source == VFIO_PCI_COHERENT_MEMORY_SOURCE_BAR) {
             error_propagate_prepend(errp, bar_err, "'"
                                     VFIO_PCI_NVGRACE_PROP_MEMORY_SOURCE
                                     "=bar': ");
@@ -136,7 +134,7 @@ static bool vfio_pci_nvgrace_hold_decode(VFIOPCINvgrace *nv, Error **errp)
     VFIOPCIDevice *vdev = VFIO_PCI_DEVICE(nv);
     PCIDevice *pdev = PCI_DEVICE(nv);
 
-    if (nv->source != VFIO_PCI_NVGRACE_MEMORY_SOURCE_BAR) {
+    if (nv->parent_obj.source != VFIO_PCI_COHERENT_MEMORY_SOURCE_BAR) {
         return true;
     }
     if (!vfio_pci_hold_host_config(vdev, PCI_COMMAND, PCI_COMMAND_MEMORY,
@@ -165,7 +163,7 @@ static void vfio_pci_nvgrace_check_hopper_layout(VFIOPCINvgrace *nv)
 
     if (id < VFIO_PCI_NVGRACE_HOPPER_FIRST_ID ||
         id > VFIO_PCI_NVGRACE_HOPPER_LAST_ID || cd->bar >= 0 ||
-        cd->online != VFIO_PCI_NVGRACE_ONLINE_DRIVER_MANAGED) {
+        cd->online != VFIO_PCI_COHERENT_ONLINE_DRIVER_MANAGED) {
         return;
     }
     warn_report("%s %s: on GH200 NVIDIA's guest driver maps the memory it "
@@ -200,26 +198,6 @@ static bool vfio_pci_nvgrace_prepare_memory(VFIOPCICoherent *cd,
                     PCI_SLOT(pdev->devfn), PCI_FUNC(pdev->devfn));
     }
     return true;
-}
-
-static void vfio_pci_nvgrace_md_fill_device_info(const MemoryDeviceState *md,
-                                                 MemoryDeviceInfo *info)
-{
-    VfioPciNvgraceDeviceInfo *vi = g_new0(VfioPciNvgraceDeviceInfo, 1);
-    const VFIOPCINvgrace *nv = VFIO_PCI_NVGRACE(md);
-    const VFIOPCICoherent *cd = &nv->parent_obj;
-
-    vi->id = g_strdup(DEVICE(md)->id);
-    vi->host = g_strdup(cd->parent_obj.vbasedev.name);
-    vi->memaddr = cd->memaddr;
-    vi->size = cd->mem_size;
-    vi->node = cd->node;
-    vi->node_count = cd->node_count;
-    vi->online = cd->online;
-    vi->memory_source = nv->source;
-
-    info->u.vfio_pci_nvgrace.data = vi;
-    info->type = MEMORY_DEVICE_INFO_KIND_VFIO_PCI_NVGRACE;
 }
 
 /*
@@ -267,19 +245,16 @@ static void vfio_pci_nvgrace_build_aml(AcpiDevAmlIf *adev, Aml *scope)
 }
 
 static const PropertyInfo vfio_pci_nvgrace_prop_memory_source = {
-    .type = "VfioPciNvgraceMemorySource",
-    .enum_table = &VfioPciNvgraceMemorySource_lookup,
+    .type = "VfioPciCoherentMemorySource",
+    .enum_table = &VfioPciCoherentMemorySource_lookup,
     .get = qdev_propinfo_get_enum,
     .set = qdev_propinfo_set_enum,
     .set_default_value = qdev_propinfo_set_default_value_enum,
 };
 
 static const Property vfio_pci_nvgrace_properties[] = {
-    DEFINE_PROP_UINT32(VFIO_PCI_COHERENT_PROP_NODE_COUNT, VFIOPCINvgrace,
-                       parent_obj.node_count,
-                       VFIO_PCI_NVGRACE_DEFAULT_NODE_COUNT),
     DEFINE_PROP_SIGNED(VFIO_PCI_NVGRACE_PROP_MEMORY_SOURCE, VFIOPCINvgrace,
-                       memory_source, VFIO_PCI_NVGRACE_MEMORY_SOURCE_AUTO,
+                       memory_source, VFIO_PCI_COHERENT_MEMORY_SOURCE_AUTO,
                        vfio_pci_nvgrace_prop_memory_source, int),
 };
 
@@ -288,7 +263,6 @@ static void vfio_pci_nvgrace_class_init(ObjectClass *klass, const void *data)
     DeviceClass *dc = DEVICE_CLASS(klass);
     VFIOPCIDeviceClass *vc = VFIO_PCI_DEVICE_CLASS(klass);
     VFIOPCICoherentClass *cdc = VFIO_PCI_COHERENT_CLASS(klass);
-    MemoryDeviceClass *mdc = MEMORY_DEVICE_CLASS(klass);
     AcpiDevAmlIfClass *adevc = ACPI_DEV_AML_IF_CLASS(klass);
 
     dc->desc = "VFIO NVIDIA Grace GPU with coherent memory as guest RAM";
@@ -298,14 +272,10 @@ static void vfio_pci_nvgrace_class_init(ObjectClass *klass, const void *data)
 
     device_class_set_props(dc, vfio_pci_nvgrace_properties);
     object_class_property_set_description(klass,
-        VFIO_PCI_COHERENT_PROP_NODE_COUNT,
-        "Number of NUMA nodes the GPU owns, one per MIG instance");
-    object_class_property_set_description(klass,
         VFIO_PCI_NVGRACE_PROP_MEMORY_SOURCE,
         "Where the host offers the GPU memory: auto (the device-specific "
         "region if there is one, else nvgrace-gpu's BAR4), region or bar");
 
-    mdc->fill_device_info = vfio_pci_nvgrace_md_fill_device_info;
     adevc->build_dev_aml = vfio_pci_nvgrace_build_aml;
 }
 

@@ -9,13 +9,14 @@
  * system memory: an NVIDIA Grace GPU's over NVLink-C2C, a CXL type-2
  * device's.  Their VFIO driver offers it as a device-specific region of
  * type VFIO_REGION_TYPE_MEM, subtype VFIO_REGION_SUBTYPE_MEM_COHERENT.
- * This abstract vfio-pci device maps that memory into the guest as
- * ordinary RAM (not a BAR) of memory-only NUMA nodes of the device's own:
- * placed by the memory-device framework in the machine's device-memory
- * area, directly over the host mapping, and plugged by the machine's
- * hotplug handler, which describes it to the guest.  A subclass names the
- * device, chooses its default number of nodes and may find the memory
- * elsewhere (its probe_regions).
+ * This vfio-pci device maps that memory into the guest as ordinary RAM
+ * (not a BAR) of memory-only NUMA nodes of the device's own: placed by the
+ * memory-device framework in the machine's device-memory area, directly
+ * over the host mapping, and plugged by the machine's hotplug handler,
+ * which describes it to the guest.  It serves any device whose host offers
+ * the region; a subclass names a device that needs more, chooses its
+ * default number of nodes and may find the memory elsewhere (its
+ * probe_regions).
  *
  * With 'bar' the guest finds the same RAM in a BAR instead, for a guest
  * driver that takes the memory from a BAR: the guest's firmware places
@@ -150,10 +151,9 @@ static bool vfio_pci_coherent_check_nodes(VFIOPCICoherent *cd, Error **errp)
                           VFIO_PCI_COHERENT_PROP_NODE "=N.\n");
         return false;
     }
+    /* 0, the default: as many as this kind of device has */
     if (!cd->node_count) {
-        error_setg(errp, "'" VFIO_PCI_COHERENT_PROP_NODE_COUNT "' must be at "
-                   "least 1");
-        return false;
+        cd->node_count = VFIO_PCI_COHERENT_GET_CLASS(cd)->default_node_count;
     }
     if (cd->node >= MAX_NODES || cd->node_count > MAX_NODES - cd->node) {
         error_setg(errp, "'" VFIO_PCI_COHERENT_PROP_NODE "' %u with '"
@@ -208,7 +208,6 @@ static bool vfio_pci_coherent_take_generic_initiators(VFIOPCICoherent *cd,
                                                       Error **errp)
 {
     ERRP_GUARD();
-    VFIOPCICoherentClass *cdc = VFIO_PCI_COHERENT_GET_CLASS(cd);
     g_autoptr(GArray) nodes = acpi_generic_initiator_nodes(OBJECT(cd));
     uint32_t first, n;
     guint i;
@@ -238,8 +237,7 @@ static bool vfio_pci_coherent_take_generic_initiators(VFIOPCICoherent *cd,
             return false;
         }
     }
-    if (cd->node_count != cdc->default_node_count &&
-        cd->node_count != nodes->len) {
+    if (cd->node_count && cd->node_count != nodes->len) {
         error_setg(errp, "'" VFIO_PCI_COHERENT_PROP_NODE_COUNT "' %u does not "
                    "match the %u %s objects that name this device",
                    cd->node_count, nodes->len, TYPE_ACPI_GENERIC_INITIATOR);
@@ -274,6 +272,7 @@ bool vfio_pci_coherent_find_region(VFIOPCICoherent *cd)
         return false;
     }
     vfio_pci_coherent_set_memory(cd, info, info->size);
+    cd->source = VFIO_PCI_COHERENT_MEMORY_SOURCE_REGION;
     return true;
 }
 
@@ -482,7 +481,7 @@ static bool vfio_pci_coherent_check_bar(VFIOPCICoherent *cd, Error **errp)
                    "firmware places the memory");
         return false;
     }
-    if (cd->online == VFIO_PCI_NVGRACE_ONLINE_BOOT) {
+    if (cd->online == VFIO_PCI_COHERENT_ONLINE_BOOT) {
         error_setg(errp, "'" VFIO_PCI_COHERENT_PROP_ONLINE "=boot' needs the "
                    "memory in the guest's memory map, not in a BAR");
         return false;
@@ -825,6 +824,33 @@ static uint64_t vfio_pci_coherent_md_get_min_alignment(
     return vfio_pci_coherent_placement_align(VFIO_PCI_COHERENT(md));
 }
 
+static void vfio_pci_coherent_md_fill_device_info(const MemoryDeviceState *md,
+                                                  MemoryDeviceInfo *info)
+{
+    VfioPciCoherentDeviceInfo *vi = g_new0(VfioPciCoherentDeviceInfo, 1);
+    const VFIOPCICoherent *cd = VFIO_PCI_COHERENT(md);
+
+    vi->id = g_strdup(DEVICE(md)->id);
+    vi->host = g_strdup(cd->parent_obj.vbasedev.name);
+    if (vfio_pci_coherent_in_bar(cd)) {
+        vi->has_bar = true;
+        vi->bar = cd->bar;
+        vi->memaddr = pci_get_bar_addr(PCI_DEVICE(md), cd->bar);
+        vi->has_memaddr = vi->memaddr != PCI_BAR_UNMAPPED;
+    } else {
+        vi->has_memaddr = true;
+        vi->memaddr = cd->memaddr;
+    }
+    vi->size = cd->mem_size;
+    vi->node = cd->node;
+    vi->node_count = cd->node_count;
+    vi->online = cd->online;
+    vi->memory_source = cd->source;
+
+    info->u.vfio_pci_coherent.data = vi;
+    info->type = MEMORY_DEVICE_INFO_KIND_VFIO_PCI_COHERENT;
+}
+
 static void vfio_pci_coherent_get_size(Object *obj, Visitor *v,
                                        const char *name, void *opaque,
                                        Error **errp)
@@ -833,8 +859,8 @@ static void vfio_pci_coherent_get_size(Object *obj, Visitor *v,
 }
 
 static const PropertyInfo vfio_pci_coherent_prop_online = {
-    .type = "VfioPciNvgraceOnline",
-    .enum_table = &VfioPciNvgraceOnline_lookup,
+    .type = "VfioPciCoherentOnline",
+    .enum_table = &VfioPciCoherentOnline_lookup,
     .get = qdev_propinfo_get_enum,
     .set = qdev_propinfo_set_enum,
     .set_default_value = qdev_propinfo_set_default_value_enum,
@@ -847,8 +873,10 @@ static const Property vfio_pci_coherent_properties[] = {
                       VFIO_PCI_COHERENT_BAR_UNSET),
     DEFINE_PROP_UINT32(VFIO_PCI_COHERENT_PROP_NODE, VFIOPCICoherent, node,
                        VFIO_PCI_COHERENT_NODE_UNSET),
+    DEFINE_PROP_UINT32(VFIO_PCI_COHERENT_PROP_NODE_COUNT, VFIOPCICoherent,
+                       node_count, 0),
     DEFINE_PROP_SIGNED(VFIO_PCI_COHERENT_PROP_ONLINE, VFIOPCICoherent, online,
-                       VFIO_PCI_NVGRACE_ONLINE_DRIVER_MANAGED,
+                       VFIO_PCI_COHERENT_ONLINE_DRIVER_MANAGED,
                        vfio_pci_coherent_prop_online, int),
 };
 
@@ -860,8 +888,10 @@ static void vfio_pci_coherent_class_init(ObjectClass *klass, const void *data)
     VFIOPCICoherentClass *cdc = VFIO_PCI_COHERENT_CLASS(klass);
     MemoryDeviceClass *mdc = MEMORY_DEVICE_CLASS(klass);
 
+    dc->desc = "VFIO PCI device with cache-coherent memory as guest RAM";
     /* The guest can take such memory only at boot. */
     dc->hotpluggable = false;
+    cdc->default_node_count = 1;
 
     cdc->parent_realize = pdc->realize;
     cdc->parent_exit = pdc->exit;
@@ -886,6 +916,10 @@ static void vfio_pci_coherent_class_init(ObjectClass *klass, const void *data)
         "First of the device's memory-only NUMA nodes (required); the "
         "memory belongs to it");
     object_class_property_set_description(klass,
+        VFIO_PCI_COHERENT_PROP_NODE_COUNT,
+        "Number of NUMA nodes the device owns, from 'node' on (0: the "
+        "device type's default, 1 for vfio-pci-coherent)");
+    object_class_property_set_description(klass,
         VFIO_PCI_COHERENT_PROP_ONLINE,
         "Who onlines the memory in the guest: driver-managed (the device's "
         "driver, as on bare metal) or boot");
@@ -895,6 +929,7 @@ static void vfio_pci_coherent_class_init(ObjectClass *klass, const void *data)
     mdc->get_plugged_size = vfio_pci_coherent_md_get_plugged_size;
     mdc->get_memory_region = vfio_pci_coherent_md_get_memory_region;
     mdc->get_min_alignment = vfio_pci_coherent_md_get_min_alignment;
+    mdc->fill_device_info = vfio_pci_coherent_md_fill_device_info;
 }
 
 /* After the region, a child of the device, is gone. */
@@ -914,7 +949,6 @@ static const TypeInfo vfio_pci_coherent_info = {
     .instance_finalize = vfio_pci_coherent_instance_finalize,
     .class_size = sizeof(VFIOPCICoherentClass),
     .class_init = vfio_pci_coherent_class_init,
-    .abstract = true,
     .interfaces = (const InterfaceInfo[]) {
         { TYPE_MEMORY_DEVICE },
         { }

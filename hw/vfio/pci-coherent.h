@@ -22,11 +22,12 @@ struct VFIOPCICoherent {
     int32_t bar;                /* the guest's BAR for it, or -1 */
     uint32_t node;
     uint32_t node_count;
-    int online;                 /* VfioPciNvgraceOnline */
+    int online;                 /* VfioPciCoherentOnline */
     /* The region that holds the memory, as the regions' probe found it */
     uint32_t mem_index;
     uint64_t mem_offset;        /* of the region in the device fd */
     uint32_t mem_flags;
+    int source;                 /* VfioPciCoherentMemorySource */
     uint64_t mem_size;          /* from offset 0 of the region */
     void *mem_map;
     MemoryRegion mem;
@@ -48,8 +49,8 @@ struct VFIOPCICoherentClass {
      */
     bool (*prepare_memory)(VFIOPCICoherent *cd, Error **errp);
     /*
-     * The default of the subclass's node-count property, which the
-     * subclass defines: each kind of device has its own.
+     * What node-count=0, the default, means: each kind of device owns its
+     * own number of nodes.
      */
     uint32_t default_node_count;
 };

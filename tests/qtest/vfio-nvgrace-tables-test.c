@@ -792,6 +792,41 @@ static void test_one_gpu_bar4_gh200(const void *opaque)
 }
 
 /*
+ * vfio-pci-coherent itself on node 1 of two: the same SRAT entries as a
+ * GPU's, with one Generic Initiator, and no _DSD, which is NVIDIA's.
+ */
+static void test_coherent_device(void)
+{
+    const SratMemory memory[] = {
+        { 0, VIRT_RAM_BASE, 1 * GiB, SRAT_MEM_ENABLED },
+        { 1, GPU_BASE, GPU_SIZE, SRAT_MEM_BOTH },
+        { 0, GPU_BASE + GPU_SIZE, 2 * GiB, SRAT_MEM_BOTH },
+    };
+    GpuDsd dsd[4];
+    AcpiTables t;
+    GpuHost h;
+    QTestState *qts;
+    Srat srat;
+
+    if (!host_init(&h, "mem=1G")) {
+        return;
+    }
+    qts = host_qtest_start(&h, CPU_NODE "-numa node,nodeid=1 "
+                           "-m 1G,maxmem=4G -device vfio-pci-coherent,host="
+                           GPU_HOST ",node=1,addr=02.0");
+    t = acpi_tables_read(qts);
+    srat_decode(acpi_table(&t, "SRAT"), &srat);
+    srat_assert_memory(&srat, memory, ARRAY_SIZE(memory));
+    g_assert_cmpint(srat.n_gi, ==, 1);
+    srat_assert_initiators(&srat, 1, 1, 0, DEVFN(2, 0));
+    g_assert_cmpint(dsdt_find_gpu_dsds(acpi_table(&t, "DSDT"), dsd, 4), ==,
+                    0);
+    acpi_tables_free(&t);
+    qtest_quit(qts);
+    host_cleanup(&h);
+}
+
+/*
  * The GPU's nodes declared as libvirt and KubeVirt do: no 'node', an
  * acpi-generic-initiator object per node, given out of order.  The guest
  * sees what node=1 gives: one Generic Initiator per node, none twice, and
@@ -1160,6 +1195,8 @@ int main(int argc, char **argv)
                         test_one_gpu_bar4_gh200);
     qtest_add_data_func("/vfio-nvgrace/tables/bar4-gh200-no-maxmem",
                         &without_maxmem, test_one_gpu_bar4_gh200);
+    qtest_add_func("/vfio-nvgrace/tables/coherent-device",
+                   test_coherent_device);
     qtest_add_func("/vfio-nvgrace/tables/nodes-from-generic-initiators",
                    test_nodes_from_generic_initiators);
     qtest_add_func("/vfio-nvgrace/tables/two-gpus", test_two_gpus);

@@ -27,11 +27,23 @@ static QDict *query_coherent_mem(QTestState *qts)
 
     g_assert_cmpint(qlist_size(list), ==, 1);
     dev = qobject_to(QDict, qlist_peek(list));
-    g_assert_cmpstr(qdict_get_str(dev, "type"), ==, "vfio-pci-nvgrace");
+    g_assert_cmpstr(qdict_get_str(dev, "type"), ==, "vfio-pci-coherent");
     data = qdict_get_qdict(dev, "data");
     qobject_ref(data);
     qobject_unref(resp);
     return data;
+}
+
+/* The word at @offset of the emulated host's GPU memory, read on the host */
+static uint64_t backing_word(GpuHost *h, uint64_t offset)
+{
+    uint64_t v;
+    int fd = open(h->backing, O_RDONLY);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(pread(fd, &v, sizeof(v), offset), ==, sizeof(v));
+    close(fd);
+    return v;
 }
 
 static void test_realize_and_report(void)
@@ -424,12 +436,12 @@ static void test_lifetime(const void *opaque)
     g_autofree char *args = g_strdup_printf(
         ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE ",memory-source=%s",
         c->source);
-    uint64_t base, size, cfg, bars[6], gen = 0, v;
+    uint64_t base, size, cfg, bars[6], gen = 0;
     uint8_t pm, exp;
     GpuHost h;
     QTestState *qts;
     QDict *data;
-    int i, fd;
+    int i;
 
     if (!host_init(&h, c->host)) {
         return;
@@ -472,11 +484,8 @@ static void test_lifetime(const void *opaque)
     }
 
     if (host_is_emulated(&h, "the host's side of the memory")) {
-        fd = open(h.backing, O_RDONLY);
-        g_assert_cmpint(fd, >=, 0);
-        g_assert_cmpint(pread(fd, &v, 8, size - 8), ==, 8);
-        g_assert_cmphex(v, ==, lifetime_word(gen, 1));
-        close(fd);
+        g_assert_cmphex(backing_word(&h, size - 8), ==,
+                        lifetime_word(gen, 1));
     }
     qtest_quit(qts);
     host_cleanup(&h);
@@ -502,6 +511,17 @@ static const MemoryBarCase memory_bar_cases[] = {
 /* virt's 64-bit PCI MMIO window */
 #define VIRT_HIGH_PCIE_MMIO 0x8000000000ULL
 
+/* The memory's address in query-memory-devices, or UINT64_MAX if none */
+static uint64_t coherent_memaddr(QTestState *qts)
+{
+    QDict *data = query_coherent_mem(qts);
+    uint64_t addr = qdict_haskey(data, "memaddr") ?
+                    qdict_get_uint(data, "memaddr") : UINT64_MAX;
+
+    qobject_unref(data);
+    return addr;
+}
+
 static void place_bar4(QTestState *qts, uint64_t cfg, uint64_t addr)
 {
     qtest_writel(qts, cfg + PCI_BASE_ADDRESS_4, (uint32_t)addr);
@@ -519,11 +539,10 @@ static void test_memory_bar(const void *opaque)
 {
     const MemoryBarCase *c = opaque;
     const uint64_t bar = VIRT_HIGH_PCIE_MMIO, moved = bar + 4 * GiB;
-    uint64_t bars[6], cfg, gen = 0, v;
+    uint64_t bars[6], cfg, gen = 0;
     GpuHost h;
     QTestState *qts;
     QDict *data;
-    int fd;
 
     if (!host_init(&h, c->host)) {
         return;
@@ -532,6 +551,8 @@ static void test_memory_bar(const void *opaque)
     data = query_coherent_mem(qts);
     g_assert_cmpstr(qdict_get_str(data, "memory-source"), ==, c->taken);
     g_assert_cmpuint(qdict_get_uint(data, "size"), ==, c->usemem);
+    g_assert_cmpint(qdict_get_int(data, "bar"), ==, 4);
+    g_assert_false(qdict_haskey(data, "memaddr"));
     qobject_unref(data);
     gpu_bars(qts, bars);
     g_assert_cmpuint(bars[4], ==, pow2ceil(c->usemem));
@@ -543,6 +564,7 @@ static void test_memory_bar(const void *opaque)
                     PCI_BASE_ADDRESS_MEM_PREFETCH);
     place_bar4(qts, cfg, bar);
     qtest_writew(qts, cfg + PCI_COMMAND, PCI_COMMAND_MEMORY);
+    g_assert_cmphex(coherent_memaddr(qts), ==, bar);
     qtest_writeq(qts, bar, lifetime_word(gen, 0));
     qtest_writeq(qts, bar + c->usemem - 8, lifetime_word(gen, 1));
     touch_memory(qts, bar, c->usemem, &gen);
@@ -552,11 +574,8 @@ static void test_memory_bar(const void *opaque)
         g_assert_cmphex(qtest_readq(qts, bar + bars[4] - 8), ==, UINT64_MAX);
     }
     if (host_is_emulated(&h, "the host's side and its DMA map")) {
-        fd = open(h.backing, O_RDONLY);
-        g_assert_cmpint(fd, >=, 0);
-        g_assert_cmpint(pread(fd, &v, 8, c->usemem - 8), ==, 8);
-        g_assert_cmphex(v, ==, lifetime_word(gen, 1));
-        close(fd);
+        g_assert_cmphex(backing_word(&h, c->usemem - 8), ==,
+                        lifetime_word(gen, 1));
         g_assert_cmpuint(host_stat(&h, GPU_HOST ".live_coherent_dma_maps"),
                          ==, 1);
         g_assert_cmphex(host_stat(&h, GPU_HOST ".coherent_dma_iova"), ==,
@@ -566,12 +585,14 @@ static void test_memory_bar(const void *opaque)
     /* The guest's decode is its own: the BAR goes, the memory stays. */
     qtest_writew(qts, cfg + PCI_COMMAND, 0);
     g_assert_cmphex(qtest_readq(qts, bar), !=, lifetime_word(gen, 0));
+    g_assert_cmphex(coherent_memaddr(qts), ==, UINT64_MAX);
     if (host_is_emulated(&h, "the DMA unmap with the BAR")) {
         g_assert_cmpuint(host_stat(&h, GPU_HOST ".live_coherent_dma_maps"),
                          ==, 0);
     }
     place_bar4(qts, cfg, moved);
     qtest_writew(qts, cfg + PCI_COMMAND, PCI_COMMAND_MEMORY);
+    g_assert_cmphex(coherent_memaddr(qts), ==, moved);
     touch_memory(qts, moved, c->usemem, &gen);
     if (host_is_emulated(&h, "the DMA map of the moved BAR")) {
         g_assert_cmphex(host_stat(&h, GPU_HOST ".coherent_dma_iova"), ==,
@@ -584,6 +605,63 @@ static void test_memory_bar(const void *opaque)
     place_bar4(qts, cfg, bar);
     qtest_writew(qts, cfg + PCI_COMMAND, PCI_COMMAND_MEMORY);
     touch_memory(qts, bar, c->usemem, &gen);
+    qtest_quit(qts);
+    host_cleanup(&h);
+}
+
+typedef struct CoherentCase {
+    const char *name;
+    const char *host;
+    uint64_t bar4;              /* the size of BAR4 that the guest sees */
+} CoherentCase;
+
+static const CoherentCase coherent_cases[] = {
+    { "region", "mem=1G", 0 },
+    /* the kernel series' nvgrace-gpu, which offers BAR4 as well */
+    { "series-region", "abi=both,mem=2G", 1 * GiB },
+};
+
+/*
+ * vfio-pci-coherent itself, for any device whose host offers the region:
+ * the memory is RAM of one node where the machine puts it, and the
+ * device's BARs stay as vfio-pci has them, BAR4 included, which only
+ * vfio-pci-nvgrace knows to hide.
+ */
+static void test_coherent_device(const void *opaque)
+{
+    const CoherentCase *c = opaque;
+    g_autofree char *numa = NULL;
+    uint64_t bars[6], base, gen = 0;
+    GpuHost h;
+    QTestState *qts;
+    QDict *data;
+
+    if (!host_init(&h, c->host)) {
+        return;
+    }
+    qts = host_qtest_start(&h, ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+                           "-device vfio-pci-coherent,host=" GPU_HOST
+                           ",node=1,id=mem0");
+    data = query_coherent_mem(qts);
+    g_assert_cmpstr(qdict_get_str(data, "id"), ==, "mem0");
+    g_assert_cmpint(qdict_get_int(data, "node-count"), ==, 1);
+    g_assert_cmpstr(qdict_get_str(data, "memory-source"), ==, "region");
+    g_assert_cmpuint(qdict_get_uint(data, "size"), ==, 1 * GiB);
+    base = qdict_get_uint(data, "memaddr");
+    g_assert_cmphex(base, ==, VIRT_DEVICE_MEMORY_BASE(1 * GiB));
+    qobject_unref(data);
+    numa = qtest_hmp(qts, "info numa");
+    g_assert_nonnull(strstr(numa, "node 1 size: 1024 MB"));
+    gpu_bars(qts, bars);
+    g_assert_cmpuint(bars[4], ==, c->bar4);
+
+    qtest_writeq(qts, base, lifetime_word(gen, 0));
+    qtest_writeq(qts, base + 1 * GiB - 8, lifetime_word(gen, 1));
+    touch_memory(qts, base, 1 * GiB, &gen);
+    if (host_is_emulated(&h, "the host's side of the memory")) {
+        g_assert_cmphex(backing_word(&h, 1 * GiB - 8), ==,
+                        lifetime_word(gen, 1));
+    }
     qtest_quit(qts);
     host_cleanup(&h);
 }
@@ -615,6 +693,15 @@ static const BadConfig bad_configs[] = {
         ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE ",memory-source=region",
         "host offers no coherent-memory region (device-specific region "
         "type 0x4 subtype 1)"
+    }, {
+        /* the generic device takes only the region */
+        "coherent-without-region", "abi=bar,mem=2G",
+        ONE_GPU_MACHINE "-m 1G,maxmem=4G -device vfio-pci-coherent,host="
+        GPU_HOST ",node=1",
+        "vfio " GPU_HOST ": host offers no coherent-memory "
+        "region (device-specific region type 0x4 subtype 1)",
+        "The trace event vfio_device_get_region_info_type lists the regions "
+        "the host offers."
     }, {
         "memory-source-bar", "mem=1G",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE ",memory-source=bar",
@@ -698,10 +785,6 @@ static const BadConfig bad_configs[] = {
         "'node' 2 with 'node-count' 8: NUMA node 9 has memory; the "
         "device's nodes must be memory-only"
     }, {
-        "node-count-zero", "mem=1G",
-        ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE ",node-count=0",
-        "'node-count' must be at least 1"
-    }, {
         "node-count-past-limit", "mem=1G",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G -device vfio-pci-nvgrace,host="
         GPU_HOST ",node=125,node-count=4",
@@ -757,7 +840,7 @@ static const BadConfig bad_configs[] = {
         ONE_GPU_MACHINE "-machine acpi=off -m 1G,maxmem=4G "
         "-device vfio-pci-nvgrace,sysfsdev=/sys/bus/pci/devices/" GPU_HOST
         ",node=1",
-        "vfio-pci-nvgrace '" GPU_HOST "': 'online=driver-managed' needs a "
+        "vfio-pci-coherent '" GPU_HOST "': 'online=driver-managed' needs a "
         "guest that boots with ACPI"
     }, {
         /* BAR4 with no resource vfio-pci-core can claim: no dma-buf */
@@ -798,7 +881,7 @@ static const BadConfig bad_configs[] = {
         "driver-managed-without-acpi", "mem=1G",
         ONE_GPU_MACHINE "-machine acpi=off -m 1G,maxmem=4G " GPU_DEVICE
         ",id=gpu0",
-        "vfio-pci-nvgrace 'gpu0': 'online=driver-managed' needs a guest that "
+        "vfio-pci-coherent 'gpu0': 'online=driver-managed' needs a guest that "
         "boots with ACPI (firmware and acpi=on), but this guest boots from a "
         "device tree",
         "Set online=boot, or boot through UEFI firmware."
@@ -853,7 +936,7 @@ static void test_dt_boot_refuses_driver_managed(void)
     args = g_strdup_printf(ONE_GPU_MACHINE "-m 1G,maxmem=4G -kernel %s "
                            GPU_DEVICE, kernel);
     err = host_qemu_fails(&h, args);
-    g_assert_nonnull(strstr(err, "qemu-system-aarch64: vfio-pci-nvgrace "
+    g_assert_nonnull(strstr(err, "qemu-system-aarch64: vfio-pci-coherent "
                             "'" GPU_HOST "': 'online=driver-managed' needs a "
                             "guest that boots with ACPI"));
     g_assert_nonnull(strstr(err, "but this guest boots from a device tree\n"
@@ -1078,6 +1161,12 @@ int main(int argc, char **argv)
                                                 memory_bar_cases[i].name);
 
         qtest_add_data_func(path, &memory_bar_cases[i], test_memory_bar);
+    }
+    for (i = 0; i < ARRAY_SIZE(coherent_cases); i++) {
+        g_autofree char *path = g_strdup_printf("/vfio-nvgrace/coherent/%s",
+                                                coherent_cases[i].name);
+
+        qtest_add_data_func(path, &coherent_cases[i], test_coherent_device);
     }
     qtest_add_func("/vfio-nvgrace/blackwell-sizes-placed-on-blocks",
                    test_blackwell_sizes_placed_on_blocks);
