@@ -28,7 +28,10 @@
 /*
  * nvgrace-gpu's device ids: Grace Hopper, and Grace Blackwell, which has
  * the DVSEC that says it has no MIG hardware bug (and so no resmem).
- * model= names the first id of each; device-id= takes any of them.
+ * model= names the first id of each; device-id= takes any of them, or any
+ * other id, for a device that driver_override binds to nvgrace-gpu
+ * without being in its table (the driver offers its memory the same way,
+ * as a Hopper's).
  */
 static const struct emu_model {
     const char *name;
@@ -117,6 +120,11 @@ static bool parse_model(const char *val, bool by_id, struct emu_gpu *gpu)
             gpu->blackwell = models[i].blackwell;
             return true;
         }
+    }
+    if (by_id && *val && !*end && id <= 0xffff) {
+        gpu->device_id = id;
+        gpu->blackwell = false;
+        return true;
     }
     return false;
 }
@@ -534,9 +542,8 @@ static int parse_gpu(char *spec, char *err, size_t errlen)
             }
         } else if (!strcmp(tok, "device-id")) {
             if (!parse_model(val, true, gpu)) {
-                snprintf(err, errlen, "device-id=%s: expected one of "
-                         "nvgrace-gpu's: 0x2342, 0x2345, 0x2348, 0x2941, "
-                         "0x31c2", val);
+                snprintf(err, errlen, "device-id=%s: expected a PCI "
+                         "device id such as 0x2342", val);
                 return -1;
             }
         } else if (!strcmp(tok, "mem")) {

@@ -17,6 +17,7 @@
 #include "hw/acpi/aml-build.h"
 #include "hw/acpi/coherent-mem-srat.h"
 #include "hw/acpi/pci.h"
+#include "hw/boards.h"
 #include "hw/qdev-core.h"
 #include "hw/vfio/vfio-pci-coherent.h"
 #include "qapi/error.h"

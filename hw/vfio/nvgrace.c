@@ -27,6 +27,7 @@
 #include "hw/qdev-properties.h"
 #include "qapi/error.h"
 #include "qapi/qapi-types-machine.h"
+#include "qemu/bswap.h"
 #include "qemu/error-report.h"
 #include "hw/vfio/nvgrace.h"
 #include "nvgrace-region.h"
@@ -50,6 +51,43 @@ static void vfio_pci_nvgrace_set_source(VFIOPCINvgrace *nv, int source)
 }
 
 /*
+ * The GPUs whose memory nvgrace-gpu shows as BAR4: its device table (Linux
+ * drivers/vfio/pci/nvgrace-gpu/main.c).  Any other device's BAR4 is a BAR,
+ * whatever its shape, even where driver_override binds it to that driver.
+ */
+static const uint16_t vfio_pci_nvgrace_gpu_ids[] = {
+    0x2342, 0x2345, 0x2348,     /* GH200 */
+    0x2941,                     /* GB200 */
+    0x31c2,                     /* GB300 */
+};
+
+static bool vfio_pci_nvgrace_check_gpu(VFIOPCIDevice *vdev, Error **errp)
+{
+    VFIODevice *vbasedev = &vdev->vbasedev;
+    uint16_t ids[2], vendor, device;
+    size_t i;
+
+    /* The host's ids: x-pci-vendor-id and the like change only the guest's */
+    if (vbasedev->io_ops->region_read(vbasedev, VFIO_PCI_CONFIG_REGION_INDEX,
+                                      PCI_VENDOR_ID, sizeof(ids), ids) !=
+        sizeof(ids)) {
+        error_setg(errp, "cannot read the device's PCI ids");
+        return false;
+    }
+    vendor = le16_to_cpu(ids[0]);
+    device = le16_to_cpu(ids[1]);
+    for (i = 0; i < ARRAY_SIZE(vfio_pci_nvgrace_gpu_ids); i++) {
+        if (vendor == PCI_VENDOR_ID_NVIDIA &&
+            device == vfio_pci_nvgrace_gpu_ids[i]) {
+            return true;
+        }
+    }
+    error_setg(errp, "%04x:%04x is not a GPU whose memory nvgrace-gpu shows "
+               "as BAR%d", vendor, device, VFIO_PCI_NVGRACE_MEMORY_BAR);
+    return false;
+}
+
+/*
  * Linux's nvgrace-gpu (6.9+) shows the memory as a fake BAR4: a power of
  * two, whose one sparse-mmap area is the memory that exists.  Take that
  * area; the guest does not get the BAR.
@@ -60,6 +98,9 @@ static bool vfio_pci_nvgrace_probe_bar(VFIOPCINvgrace *nv, Error **errp)
     struct vfio_region_info *info;
     uint64_t size;
 
+    if (!vfio_pci_nvgrace_check_gpu(vdev, errp)) {
+        return false;
+    }
     if (vfio_device_get_region_info(&vdev->vbasedev,
                                     VFIO_PCI_NVGRACE_MEMORY_BAR, &info) ||
         !info->size) {

@@ -703,6 +703,13 @@ static const BadConfig bad_configs[] = {
         "The trace event vfio_device_get_region_info_type lists the regions "
         "the host offers."
     }, {
+        /* BAR4 of a device not in nvgrace-gpu's table is a BAR */
+        "bar-of-another-device", "abi=bar,mem=2G,device-id=0x2330",
+        ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE,
+        "host offers no coherent-memory region (device-specific region "
+        "type 0x4 subtype 1) and 10de:2330 is not a GPU whose memory "
+        "nvgrace-gpu shows as BAR4"
+    }, {
         "memory-source-bar", "mem=1G",
         ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE ",memory-source=bar",
         "'memory-source=bar': host offers no BAR4"

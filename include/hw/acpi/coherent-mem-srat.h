@@ -9,8 +9,6 @@
 #ifndef HW_ACPI_COHERENT_MEM_SRAT_H
 #define HW_ACPI_COHERENT_MEM_SRAT_H
 
-#include "hw/boards.h"
-
 /*
  * The SRAT entries of the machine's device memory: for each
  * vfio-pci-coherent device a Memory Affinity entry on its first node
@@ -22,6 +20,6 @@
  * the whole window.
  */
 void coherent_mem_build_srat(GArray *table_data, MachineState *ms,
-                        uint32_t hotplug_node);
+                             uint32_t hotplug_node);
 
 #endif
