@@ -150,12 +150,37 @@ static uint32_t coherent_mem_hotplug_node(GArray *mems, uint32_t node)
     return node;
 }
 
+GArray *coherent_mem_generic_initiators(void)
+{
+    g_autoptr(GArray) mems = coherent_mems();
+    GArray *gis = g_array_new(false, false, sizeof(AcpiPciInitiator));
+    AcpiPciInitiator gi;
+    guint i;
+
+    /*
+     * Every node of the device is a Generic Initiator for it: this is how
+     * a Grace GPU's driver finds the nodes of its MIG instances.  Nodes
+     * declared by acpi-generic-initiator objects have theirs.
+     */
+    for (i = 0; i < mems->len; i++) {
+        CoherentMem *mem = &g_array_index(mems, CoherentMem, i);
+
+        for (gi.node = mem->node;
+             !mem->gi_objects && gi.node < mem->node + mem->node_count;
+             gi.node++) {
+            gi.bus = mem->bus;
+            gi.devfn = mem->devfn;
+            g_array_append_val(gis, gi);
+        }
+    }
+    return gis;
+}
+
 void coherent_mem_build_srat(GArray *table_data, MachineState *ms,
-                        uint32_t hotplug_node)
+                             uint32_t hotplug_node)
 {
     g_autoptr(GArray) mems = coherent_mems();
     uint64_t window, window_end;
-    uint32_t n;
     guint i;
 
     for (i = 0; i < mems->len; i++) {
@@ -173,16 +198,6 @@ void coherent_mem_build_srat(GArray *table_data, MachineState *ms,
                                MEM_AFFINITY_HOTPLUGGABLE));
             /* With that entry the node is a valid target of the HMAT. */
             ms->numa_state->nodes[mem->node].has_device_mem = true;
-        }
-        /*
-         * Every node of the device is a Generic Initiator for it: this
-         * is how a Grace GPU's driver finds the nodes of its MIG instances.
-         * Nodes declared by acpi-generic-initiator objects have theirs.
-         */
-        for (n = mem->node;
-             !mem->gi_objects && n < mem->node + mem->node_count; n++) {
-            build_srat_pci_generic_initiator(table_data, n, 0, mem->bus,
-                                             mem->devfn);
         }
         trace_coherent_mem_build_srat(mem->name, mem->base, mem->size,
                                       mem->node, mem->node_count, mem->bus,

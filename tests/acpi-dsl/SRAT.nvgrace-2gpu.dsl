@@ -50,209 +50,209 @@
                                 Non-Volatile : 0
 [074h 0116   8]                    Reserved3 : 0000000000000000
 
-[07Ch 0124   1]                Subtable Type : 01 [Memory Affinity]
-[07Dh 0125   1]                       Length : 28
+[07Ch 0124   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[07Dh 0125   1]                       Length : 20
 
-[07Eh 0126   4]             Proximity Domain : 00000001
-[082h 0130   2]                    Reserved1 : 0000
-[084h 0132   8]                 Base Address : 0000000080000000
-[08Ch 0140   8]               Address Length : 0000000040000000
-[094h 0148   4]                    Reserved2 : 00000000
-[098h 0152   4]        Flags (decoded below) : 00000003
+[07Eh 0126   1]                    Reserved1 : 00
+[07Fh 0127   1]           Device Handle Type : 01
+[080h 0128   4]             Proximity Domain : 00000001
+[084h 0132  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
+[094h 0148   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[098h 0152   4]                    Reserved2 : 00000000
+
+[09Ch 0156   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[09Dh 0157   1]                       Length : 20
+
+[09Eh 0158   1]                    Reserved1 : 00
+[09Fh 0159   1]           Device Handle Type : 01
+[0A0h 0160   4]             Proximity Domain : 00000002
+[0A4h 0164  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
+[0B4h 0180   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[0B8h 0184   4]                    Reserved2 : 00000000
+
+[0BCh 0188   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[0BDh 0189   1]                       Length : 20
+
+[0BEh 0190   1]                    Reserved1 : 00
+[0BFh 0191   1]           Device Handle Type : 01
+[0C0h 0192   4]             Proximity Domain : 00000003
+[0C4h 0196  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
+[0D4h 0212   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[0D8h 0216   4]                    Reserved2 : 00000000
+
+[0DCh 0220   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[0DDh 0221   1]                       Length : 20
+
+[0DEh 0222   1]                    Reserved1 : 00
+[0DFh 0223   1]           Device Handle Type : 01
+[0E0h 0224   4]             Proximity Domain : 00000004
+[0E4h 0228  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
+[0F4h 0244   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[0F8h 0248   4]                    Reserved2 : 00000000
+
+[0FCh 0252   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[0FDh 0253   1]                       Length : 20
+
+[0FEh 0254   1]                    Reserved1 : 00
+[0FFh 0255   1]           Device Handle Type : 01
+[100h 0256   4]             Proximity Domain : 00000005
+[104h 0260  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
+[114h 0276   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[118h 0280   4]                    Reserved2 : 00000000
+
+[11Ch 0284   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[11Dh 0285   1]                       Length : 20
+
+[11Eh 0286   1]                    Reserved1 : 00
+[11Fh 0287   1]           Device Handle Type : 01
+[120h 0288   4]             Proximity Domain : 00000006
+[124h 0292  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
+[134h 0308   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[138h 0312   4]                    Reserved2 : 00000000
+
+[13Ch 0316   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[13Dh 0317   1]                       Length : 20
+
+[13Eh 0318   1]                    Reserved1 : 00
+[13Fh 0319   1]           Device Handle Type : 01
+[140h 0320   4]             Proximity Domain : 00000007
+[144h 0324  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
+[154h 0340   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[158h 0344   4]                    Reserved2 : 00000000
+
+[15Ch 0348   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[15Dh 0349   1]                       Length : 20
+
+[15Eh 0350   1]                    Reserved1 : 00
+[15Fh 0351   1]           Device Handle Type : 01
+[160h 0352   4]             Proximity Domain : 00000008
+[164h 0356  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
+[174h 0372   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[178h 0376   4]                    Reserved2 : 00000000
+
+[17Ch 0380   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[17Dh 0381   1]                       Length : 20
+
+[17Eh 0382   1]                    Reserved1 : 00
+[17Fh 0383   1]           Device Handle Type : 01
+[180h 0384   4]             Proximity Domain : 00000009
+[184h 0388  16]                Device Handle : 00 00 05 00 00 00 00 00 00 00 00 00 00 00 00 00
+[194h 0404   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[198h 0408   4]                    Reserved2 : 00000000
+
+[19Ch 0412   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[19Dh 0413   1]                       Length : 20
+
+[19Eh 0414   1]                    Reserved1 : 00
+[19Fh 0415   1]           Device Handle Type : 01
+[1A0h 0416   4]             Proximity Domain : 0000000A
+[1A4h 0420  16]                Device Handle : 00 00 05 00 00 00 00 00 00 00 00 00 00 00 00 00
+[1B4h 0436   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[1B8h 0440   4]                    Reserved2 : 00000000
+
+[1BCh 0444   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[1BDh 0445   1]                       Length : 20
+
+[1BEh 0446   1]                    Reserved1 : 00
+[1BFh 0447   1]           Device Handle Type : 01
+[1C0h 0448   4]             Proximity Domain : 0000000B
+[1C4h 0452  16]                Device Handle : 00 00 05 00 00 00 00 00 00 00 00 00 00 00 00 00
+[1D4h 0468   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[1D8h 0472   4]                    Reserved2 : 00000000
+
+[1DCh 0476   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[1DDh 0477   1]                       Length : 20
+
+[1DEh 0478   1]                    Reserved1 : 00
+[1DFh 0479   1]           Device Handle Type : 01
+[1E0h 0480   4]             Proximity Domain : 0000000C
+[1E4h 0484  16]                Device Handle : 00 00 05 00 00 00 00 00 00 00 00 00 00 00 00 00
+[1F4h 0500   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[1F8h 0504   4]                    Reserved2 : 00000000
+
+[1FCh 0508   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[1FDh 0509   1]                       Length : 20
+
+[1FEh 0510   1]                    Reserved1 : 00
+[1FFh 0511   1]           Device Handle Type : 01
+[200h 0512   4]             Proximity Domain : 0000000D
+[204h 0516  16]                Device Handle : 00 00 05 00 00 00 00 00 00 00 00 00 00 00 00 00
+[214h 0532   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[218h 0536   4]                    Reserved2 : 00000000
+
+[21Ch 0540   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[21Dh 0541   1]                       Length : 20
+
+[21Eh 0542   1]                    Reserved1 : 00
+[21Fh 0543   1]           Device Handle Type : 01
+[220h 0544   4]             Proximity Domain : 0000000E
+[224h 0548  16]                Device Handle : 00 00 05 00 00 00 00 00 00 00 00 00 00 00 00 00
+[234h 0564   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[238h 0568   4]                    Reserved2 : 00000000
+
+[23Ch 0572   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[23Dh 0573   1]                       Length : 20
+
+[23Eh 0574   1]                    Reserved1 : 00
+[23Fh 0575   1]           Device Handle Type : 01
+[240h 0576   4]             Proximity Domain : 0000000F
+[244h 0580  16]                Device Handle : 00 00 05 00 00 00 00 00 00 00 00 00 00 00 00 00
+[254h 0596   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[258h 0600   4]                    Reserved2 : 00000000
+
+[25Ch 0604   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[25Dh 0605   1]                       Length : 20
+
+[25Eh 0606   1]                    Reserved1 : 00
+[25Fh 0607   1]           Device Handle Type : 01
+[260h 0608   4]             Proximity Domain : 00000010
+[264h 0612  16]                Device Handle : 00 00 05 00 00 00 00 00 00 00 00 00 00 00 00 00
+[274h 0628   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[278h 0632   4]                    Reserved2 : 00000000
+
+[27Ch 0636   1]                Subtable Type : 01 [Memory Affinity]
+[27Dh 0637   1]                       Length : 28
+
+[27Eh 0638   4]             Proximity Domain : 00000001
+[282h 0642   2]                    Reserved1 : 0000
+[284h 0644   8]                 Base Address : 0000000080000000
+[28Ch 0652   8]               Address Length : 0000000040000000
+[294h 0660   4]                    Reserved2 : 00000000
+[298h 0664   4]        Flags (decoded below) : 00000003
                                      Enabled : 1
                                Hot Pluggable : 1
                                 Non-Volatile : 0
-[09Ch 0156   8]                    Reserved3 : 0000000000000000
+[29Ch 0668   8]                    Reserved3 : 0000000000000000
 
-[0A4h 0164   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[0A5h 0165   1]                       Length : 20
+[2A4h 0676   1]                Subtable Type : 01 [Memory Affinity]
+[2A5h 0677   1]                       Length : 28
 
-[0A6h 0166   1]                    Reserved1 : 00
-[0A7h 0167   1]           Device Handle Type : 01
-[0A8h 0168   4]             Proximity Domain : 00000001
-[0ACh 0172  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
-[0BCh 0188   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[0C0h 0192   4]                    Reserved2 : 00000000
-
-[0C4h 0196   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[0C5h 0197   1]                       Length : 20
-
-[0C6h 0198   1]                    Reserved1 : 00
-[0C7h 0199   1]           Device Handle Type : 01
-[0C8h 0200   4]             Proximity Domain : 00000002
-[0CCh 0204  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
-[0DCh 0220   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[0E0h 0224   4]                    Reserved2 : 00000000
-
-[0E4h 0228   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[0E5h 0229   1]                       Length : 20
-
-[0E6h 0230   1]                    Reserved1 : 00
-[0E7h 0231   1]           Device Handle Type : 01
-[0E8h 0232   4]             Proximity Domain : 00000003
-[0ECh 0236  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
-[0FCh 0252   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[100h 0256   4]                    Reserved2 : 00000000
-
-[104h 0260   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[105h 0261   1]                       Length : 20
-
-[106h 0262   1]                    Reserved1 : 00
-[107h 0263   1]           Device Handle Type : 01
-[108h 0264   4]             Proximity Domain : 00000004
-[10Ch 0268  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
-[11Ch 0284   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[120h 0288   4]                    Reserved2 : 00000000
-
-[124h 0292   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[125h 0293   1]                       Length : 20
-
-[126h 0294   1]                    Reserved1 : 00
-[127h 0295   1]           Device Handle Type : 01
-[128h 0296   4]             Proximity Domain : 00000005
-[12Ch 0300  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
-[13Ch 0316   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[140h 0320   4]                    Reserved2 : 00000000
-
-[144h 0324   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[145h 0325   1]                       Length : 20
-
-[146h 0326   1]                    Reserved1 : 00
-[147h 0327   1]           Device Handle Type : 01
-[148h 0328   4]             Proximity Domain : 00000006
-[14Ch 0332  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
-[15Ch 0348   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[160h 0352   4]                    Reserved2 : 00000000
-
-[164h 0356   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[165h 0357   1]                       Length : 20
-
-[166h 0358   1]                    Reserved1 : 00
-[167h 0359   1]           Device Handle Type : 01
-[168h 0360   4]             Proximity Domain : 00000007
-[16Ch 0364  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
-[17Ch 0380   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[180h 0384   4]                    Reserved2 : 00000000
-
-[184h 0388   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[185h 0389   1]                       Length : 20
-
-[186h 0390   1]                    Reserved1 : 00
-[187h 0391   1]           Device Handle Type : 01
-[188h 0392   4]             Proximity Domain : 00000008
-[18Ch 0396  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
-[19Ch 0412   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[1A0h 0416   4]                    Reserved2 : 00000000
-
-[1A4h 0420   1]                Subtable Type : 01 [Memory Affinity]
-[1A5h 0421   1]                       Length : 28
-
-[1A6h 0422   4]             Proximity Domain : 00000009
-[1AAh 0426   2]                    Reserved1 : 0000
-[1ACh 0428   8]                 Base Address : 0000000100000000
-[1B4h 0436   8]               Address Length : 0000000080000000
-[1BCh 0444   4]                    Reserved2 : 00000000
-[1C0h 0448   4]        Flags (decoded below) : 00000001
+[2A6h 0678   4]             Proximity Domain : 00000009
+[2AAh 0682   2]                    Reserved1 : 0000
+[2ACh 0684   8]                 Base Address : 0000000100000000
+[2B4h 0692   8]               Address Length : 0000000080000000
+[2BCh 0700   4]                    Reserved2 : 00000000
+[2C0h 0704   4]        Flags (decoded below) : 00000001
                                      Enabled : 1
                                Hot Pluggable : 0
                                 Non-Volatile : 0
-[1C4h 0452   8]                    Reserved3 : 0000000000000000
-
-[1CCh 0460   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[1CDh 0461   1]                       Length : 20
-
-[1CEh 0462   1]                    Reserved1 : 00
-[1CFh 0463   1]           Device Handle Type : 01
-[1D0h 0464   4]             Proximity Domain : 00000009
-[1D4h 0468  16]                Device Handle : 00 00 05 00 00 00 00 00 00 00 00 00 00 00 00 00
-[1E4h 0484   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[1E8h 0488   4]                    Reserved2 : 00000000
-
-[1ECh 0492   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[1EDh 0493   1]                       Length : 20
-
-[1EEh 0494   1]                    Reserved1 : 00
-[1EFh 0495   1]           Device Handle Type : 01
-[1F0h 0496   4]             Proximity Domain : 0000000A
-[1F4h 0500  16]                Device Handle : 00 00 05 00 00 00 00 00 00 00 00 00 00 00 00 00
-[204h 0516   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[208h 0520   4]                    Reserved2 : 00000000
-
-[20Ch 0524   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[20Dh 0525   1]                       Length : 20
-
-[20Eh 0526   1]                    Reserved1 : 00
-[20Fh 0527   1]           Device Handle Type : 01
-[210h 0528   4]             Proximity Domain : 0000000B
-[214h 0532  16]                Device Handle : 00 00 05 00 00 00 00 00 00 00 00 00 00 00 00 00
-[224h 0548   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[228h 0552   4]                    Reserved2 : 00000000
-
-[22Ch 0556   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[22Dh 0557   1]                       Length : 20
-
-[22Eh 0558   1]                    Reserved1 : 00
-[22Fh 0559   1]           Device Handle Type : 01
-[230h 0560   4]             Proximity Domain : 0000000C
-[234h 0564  16]                Device Handle : 00 00 05 00 00 00 00 00 00 00 00 00 00 00 00 00
-[244h 0580   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[248h 0584   4]                    Reserved2 : 00000000
-
-[24Ch 0588   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[24Dh 0589   1]                       Length : 20
-
-[24Eh 0590   1]                    Reserved1 : 00
-[24Fh 0591   1]           Device Handle Type : 01
-[250h 0592   4]             Proximity Domain : 0000000D
-[254h 0596  16]                Device Handle : 00 00 05 00 00 00 00 00 00 00 00 00 00 00 00 00
-[264h 0612   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[268h 0616   4]                    Reserved2 : 00000000
-
-[26Ch 0620   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[26Dh 0621   1]                       Length : 20
-
-[26Eh 0622   1]                    Reserved1 : 00
-[26Fh 0623   1]           Device Handle Type : 01
-[270h 0624   4]             Proximity Domain : 0000000E
-[274h 0628  16]                Device Handle : 00 00 05 00 00 00 00 00 00 00 00 00 00 00 00 00
-[284h 0644   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[288h 0648   4]                    Reserved2 : 00000000
-
-[28Ch 0652   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[28Dh 0653   1]                       Length : 20
-
-[28Eh 0654   1]                    Reserved1 : 00
-[28Fh 0655   1]           Device Handle Type : 01
-[290h 0656   4]             Proximity Domain : 0000000F
-[294h 0660  16]                Device Handle : 00 00 05 00 00 00 00 00 00 00 00 00 00 00 00 00
-[2A4h 0676   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[2A8h 0680   4]                    Reserved2 : 00000000
-
-[2ACh 0684   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[2ADh 0685   1]                       Length : 20
-
-[2AEh 0686   1]                    Reserved1 : 00
-[2AFh 0687   1]           Device Handle Type : 01
-[2B0h 0688   4]             Proximity Domain : 00000010
-[2B4h 0692  16]                Device Handle : 00 00 05 00 00 00 00 00 00 00 00 00 00 00 00 00
-[2C4h 0708   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[2C8h 0712   4]                    Reserved2 : 00000000
+[2C4h 0708   8]                    Reserved3 : 0000000000000000
 
 [2CCh 0716   1]                Subtable Type : 01 [Memory Affinity]
 [2CDh 0717   1]                       Length : 28
@@ -291,44 +291,44 @@ Raw Table Data: Length 796 (0x31C)
     0040: 00 00 03 12 00 00 00 00 01 00 00 00 01 00 00 00  // ................
     0050: 00 00 00 00 01 28 00 00 00 00 00 00 00 00 00 40  // .....(.........@
     0060: 00 00 00 00 00 00 00 40 00 00 00 00 00 00 00 00  // .......@........
-    0070: 01 00 00 00 00 00 00 00 00 00 00 00 01 28 01 00  // .............(..
-    0080: 00 00 00 00 00 00 00 80 00 00 00 00 00 00 00 40  // ...............@
-    0090: 00 00 00 00 00 00 00 00 03 00 00 00 00 00 00 00  // ................
-    00A0: 00 00 00 00 05 20 00 01 01 00 00 00 00 00 00 10  // ..... ..........
-    00B0: 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00  // ................
-    00C0: 00 00 00 00 05 20 00 01 02 00 00 00 00 00 00 10  // ..... ..........
-    00D0: 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00  // ................
-    00E0: 00 00 00 00 05 20 00 01 03 00 00 00 00 00 00 10  // ..... ..........
-    00F0: 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00  // ................
-    0100: 00 00 00 00 05 20 00 01 04 00 00 00 00 00 00 10  // ..... ..........
-    0110: 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00  // ................
-    0120: 00 00 00 00 05 20 00 01 05 00 00 00 00 00 00 10  // ..... ..........
-    0130: 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00  // ................
-    0140: 00 00 00 00 05 20 00 01 06 00 00 00 00 00 00 10  // ..... ..........
-    0150: 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00  // ................
-    0160: 00 00 00 00 05 20 00 01 07 00 00 00 00 00 00 10  // ..... ..........
-    0170: 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00  // ................
-    0180: 00 00 00 00 05 20 00 01 08 00 00 00 00 00 00 10  // ..... ..........
-    0190: 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00  // ................
-    01A0: 00 00 00 00 01 28 09 00 00 00 00 00 00 00 00 00  // .....(..........
-    01B0: 01 00 00 00 00 00 00 80 00 00 00 00 00 00 00 00  // ................
-    01C0: 01 00 00 00 00 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
-    01D0: 09 00 00 00 00 00 05 00 00 00 00 00 00 00 00 00  // ................
-    01E0: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
-    01F0: 0A 00 00 00 00 00 05 00 00 00 00 00 00 00 00 00  // ................
-    0200: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
-    0210: 0B 00 00 00 00 00 05 00 00 00 00 00 00 00 00 00  // ................
-    0220: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
-    0230: 0C 00 00 00 00 00 05 00 00 00 00 00 00 00 00 00  // ................
-    0240: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
-    0250: 0D 00 00 00 00 00 05 00 00 00 00 00 00 00 00 00  // ................
-    0260: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
-    0270: 0E 00 00 00 00 00 05 00 00 00 00 00 00 00 00 00  // ................
-    0280: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
-    0290: 0F 00 00 00 00 00 05 00 00 00 00 00 00 00 00 00  // ................
-    02A0: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
-    02B0: 10 00 00 00 00 00 05 00 00 00 00 00 00 00 00 00  // ................
-    02C0: 00 00 00 00 01 00 00 00 00 00 00 00 01 28 00 00  // .............(..
+    0070: 01 00 00 00 00 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    0080: 01 00 00 00 00 00 00 10 00 00 00 00 00 00 00 00  // ................
+    0090: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    00A0: 02 00 00 00 00 00 00 10 00 00 00 00 00 00 00 00  // ................
+    00B0: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    00C0: 03 00 00 00 00 00 00 10 00 00 00 00 00 00 00 00  // ................
+    00D0: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    00E0: 04 00 00 00 00 00 00 10 00 00 00 00 00 00 00 00  // ................
+    00F0: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    0100: 05 00 00 00 00 00 00 10 00 00 00 00 00 00 00 00  // ................
+    0110: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    0120: 06 00 00 00 00 00 00 10 00 00 00 00 00 00 00 00  // ................
+    0130: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    0140: 07 00 00 00 00 00 00 10 00 00 00 00 00 00 00 00  // ................
+    0150: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    0160: 08 00 00 00 00 00 00 10 00 00 00 00 00 00 00 00  // ................
+    0170: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    0180: 09 00 00 00 00 00 05 00 00 00 00 00 00 00 00 00  // ................
+    0190: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    01A0: 0A 00 00 00 00 00 05 00 00 00 00 00 00 00 00 00  // ................
+    01B0: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    01C0: 0B 00 00 00 00 00 05 00 00 00 00 00 00 00 00 00  // ................
+    01D0: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    01E0: 0C 00 00 00 00 00 05 00 00 00 00 00 00 00 00 00  // ................
+    01F0: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    0200: 0D 00 00 00 00 00 05 00 00 00 00 00 00 00 00 00  // ................
+    0210: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    0220: 0E 00 00 00 00 00 05 00 00 00 00 00 00 00 00 00  // ................
+    0230: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    0240: 0F 00 00 00 00 00 05 00 00 00 00 00 00 00 00 00  // ................
+    0250: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    0260: 10 00 00 00 00 00 05 00 00 00 00 00 00 00 00 00  // ................
+    0270: 00 00 00 00 01 00 00 00 00 00 00 00 01 28 01 00  // .............(..
+    0280: 00 00 00 00 00 00 00 80 00 00 00 00 00 00 00 40  // ...............@
+    0290: 00 00 00 00 00 00 00 00 03 00 00 00 00 00 00 00  // ................
+    02A0: 00 00 00 00 01 28 09 00 00 00 00 00 00 00 00 00  // .....(..........
+    02B0: 01 00 00 00 00 00 00 80 00 00 00 00 00 00 00 00  // ................
+    02C0: 01 00 00 00 00 00 00 00 00 00 00 00 01 28 00 00  // .............(..
     02D0: 00 00 00 00 00 00 00 C0 00 00 00 00 00 00 00 40  // ...............@
     02E0: 00 00 00 00 00 00 00 00 03 00 00 00 00 00 00 00  // ................
     02F0: 00 00 00 00 01 28 00 00 00 00 00 00 00 00 00 80  // .....(..........

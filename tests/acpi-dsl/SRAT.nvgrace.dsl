@@ -50,107 +50,107 @@
                                 Non-Volatile : 0
 [074h 0116   8]                    Reserved3 : 0000000000000000
 
-[07Ch 0124   1]                Subtable Type : 01 [Memory Affinity]
-[07Dh 0125   1]                       Length : 28
+[07Ch 0124   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[07Dh 0125   1]                       Length : 20
 
-[07Eh 0126   4]             Proximity Domain : 00000001
-[082h 0130   2]                    Reserved1 : 0000
-[084h 0132   8]                 Base Address : 0000000080000000
-[08Ch 0140   8]               Address Length : 0000000040000000
-[094h 0148   4]                    Reserved2 : 00000000
-[098h 0152   4]        Flags (decoded below) : 00000003
+[07Eh 0126   1]                    Reserved1 : 00
+[07Fh 0127   1]           Device Handle Type : 01
+[080h 0128   4]             Proximity Domain : 00000001
+[084h 0132  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
+[094h 0148   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[098h 0152   4]                    Reserved2 : 00000000
+
+[09Ch 0156   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[09Dh 0157   1]                       Length : 20
+
+[09Eh 0158   1]                    Reserved1 : 00
+[09Fh 0159   1]           Device Handle Type : 01
+[0A0h 0160   4]             Proximity Domain : 00000002
+[0A4h 0164  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
+[0B4h 0180   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[0B8h 0184   4]                    Reserved2 : 00000000
+
+[0BCh 0188   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[0BDh 0189   1]                       Length : 20
+
+[0BEh 0190   1]                    Reserved1 : 00
+[0BFh 0191   1]           Device Handle Type : 01
+[0C0h 0192   4]             Proximity Domain : 00000003
+[0C4h 0196  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
+[0D4h 0212   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[0D8h 0216   4]                    Reserved2 : 00000000
+
+[0DCh 0220   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[0DDh 0221   1]                       Length : 20
+
+[0DEh 0222   1]                    Reserved1 : 00
+[0DFh 0223   1]           Device Handle Type : 01
+[0E0h 0224   4]             Proximity Domain : 00000004
+[0E4h 0228  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
+[0F4h 0244   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[0F8h 0248   4]                    Reserved2 : 00000000
+
+[0FCh 0252   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[0FDh 0253   1]                       Length : 20
+
+[0FEh 0254   1]                    Reserved1 : 00
+[0FFh 0255   1]           Device Handle Type : 01
+[100h 0256   4]             Proximity Domain : 00000005
+[104h 0260  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
+[114h 0276   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[118h 0280   4]                    Reserved2 : 00000000
+
+[11Ch 0284   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[11Dh 0285   1]                       Length : 20
+
+[11Eh 0286   1]                    Reserved1 : 00
+[11Fh 0287   1]           Device Handle Type : 01
+[120h 0288   4]             Proximity Domain : 00000006
+[124h 0292  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
+[134h 0308   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[138h 0312   4]                    Reserved2 : 00000000
+
+[13Ch 0316   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[13Dh 0317   1]                       Length : 20
+
+[13Eh 0318   1]                    Reserved1 : 00
+[13Fh 0319   1]           Device Handle Type : 01
+[140h 0320   4]             Proximity Domain : 00000007
+[144h 0324  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
+[154h 0340   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[158h 0344   4]                    Reserved2 : 00000000
+
+[15Ch 0348   1]                Subtable Type : 05 [Generic Initiator Affinity]
+[15Dh 0349   1]                       Length : 20
+
+[15Eh 0350   1]                    Reserved1 : 00
+[15Fh 0351   1]           Device Handle Type : 01
+[160h 0352   4]             Proximity Domain : 00000008
+[164h 0356  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
+[174h 0372   4]        Flags (decoded below) : 00000001
+                                     Enabled : 1
+[178h 0376   4]                    Reserved2 : 00000000
+
+[17Ch 0380   1]                Subtable Type : 01 [Memory Affinity]
+[17Dh 0381   1]                       Length : 28
+
+[17Eh 0382   4]             Proximity Domain : 00000001
+[182h 0386   2]                    Reserved1 : 0000
+[184h 0388   8]                 Base Address : 0000000080000000
+[18Ch 0396   8]               Address Length : 0000000040000000
+[194h 0404   4]                    Reserved2 : 00000000
+[198h 0408   4]        Flags (decoded below) : 00000003
                                      Enabled : 1
                                Hot Pluggable : 1
                                 Non-Volatile : 0
-[09Ch 0156   8]                    Reserved3 : 0000000000000000
-
-[0A4h 0164   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[0A5h 0165   1]                       Length : 20
-
-[0A6h 0166   1]                    Reserved1 : 00
-[0A7h 0167   1]           Device Handle Type : 01
-[0A8h 0168   4]             Proximity Domain : 00000001
-[0ACh 0172  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
-[0BCh 0188   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[0C0h 0192   4]                    Reserved2 : 00000000
-
-[0C4h 0196   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[0C5h 0197   1]                       Length : 20
-
-[0C6h 0198   1]                    Reserved1 : 00
-[0C7h 0199   1]           Device Handle Type : 01
-[0C8h 0200   4]             Proximity Domain : 00000002
-[0CCh 0204  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
-[0DCh 0220   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[0E0h 0224   4]                    Reserved2 : 00000000
-
-[0E4h 0228   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[0E5h 0229   1]                       Length : 20
-
-[0E6h 0230   1]                    Reserved1 : 00
-[0E7h 0231   1]           Device Handle Type : 01
-[0E8h 0232   4]             Proximity Domain : 00000003
-[0ECh 0236  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
-[0FCh 0252   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[100h 0256   4]                    Reserved2 : 00000000
-
-[104h 0260   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[105h 0261   1]                       Length : 20
-
-[106h 0262   1]                    Reserved1 : 00
-[107h 0263   1]           Device Handle Type : 01
-[108h 0264   4]             Proximity Domain : 00000004
-[10Ch 0268  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
-[11Ch 0284   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[120h 0288   4]                    Reserved2 : 00000000
-
-[124h 0292   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[125h 0293   1]                       Length : 20
-
-[126h 0294   1]                    Reserved1 : 00
-[127h 0295   1]           Device Handle Type : 01
-[128h 0296   4]             Proximity Domain : 00000005
-[12Ch 0300  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
-[13Ch 0316   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[140h 0320   4]                    Reserved2 : 00000000
-
-[144h 0324   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[145h 0325   1]                       Length : 20
-
-[146h 0326   1]                    Reserved1 : 00
-[147h 0327   1]           Device Handle Type : 01
-[148h 0328   4]             Proximity Domain : 00000006
-[14Ch 0332  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
-[15Ch 0348   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[160h 0352   4]                    Reserved2 : 00000000
-
-[164h 0356   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[165h 0357   1]                       Length : 20
-
-[166h 0358   1]                    Reserved1 : 00
-[167h 0359   1]           Device Handle Type : 01
-[168h 0360   4]             Proximity Domain : 00000007
-[16Ch 0364  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
-[17Ch 0380   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[180h 0384   4]                    Reserved2 : 00000000
-
-[184h 0388   1]                Subtable Type : 05 [Generic Initiator Affinity]
-[185h 0389   1]                       Length : 20
-
-[186h 0390   1]                    Reserved1 : 00
-[187h 0391   1]           Device Handle Type : 01
-[188h 0392   4]             Proximity Domain : 00000008
-[18Ch 0396  16]                Device Handle : 00 00 00 10 00 00 00 00 00 00 00 00 00 00 00 00
-[19Ch 0412   4]        Flags (decoded below) : 00000001
-                                     Enabled : 1
-[1A0h 0416   4]                    Reserved2 : 00000000
+[19Ch 0412   8]                    Reserved3 : 0000000000000000
 
 [1A4h 0420   1]                Subtable Type : 01 [Memory Affinity]
 [1A5h 0421   1]                       Length : 28
@@ -175,25 +175,25 @@ Raw Table Data: Length 460 (0x1CC)
     0040: 00 00 03 12 00 00 00 00 01 00 00 00 01 00 00 00  // ................
     0050: 00 00 00 00 01 28 00 00 00 00 00 00 00 00 00 40  // .....(.........@
     0060: 00 00 00 00 00 00 00 40 00 00 00 00 00 00 00 00  // .......@........
-    0070: 01 00 00 00 00 00 00 00 00 00 00 00 01 28 01 00  // .............(..
-    0080: 00 00 00 00 00 00 00 80 00 00 00 00 00 00 00 40  // ...............@
-    0090: 00 00 00 00 00 00 00 00 03 00 00 00 00 00 00 00  // ................
-    00A0: 00 00 00 00 05 20 00 01 01 00 00 00 00 00 00 10  // ..... ..........
-    00B0: 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00  // ................
-    00C0: 00 00 00 00 05 20 00 01 02 00 00 00 00 00 00 10  // ..... ..........
-    00D0: 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00  // ................
-    00E0: 00 00 00 00 05 20 00 01 03 00 00 00 00 00 00 10  // ..... ..........
-    00F0: 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00  // ................
-    0100: 00 00 00 00 05 20 00 01 04 00 00 00 00 00 00 10  // ..... ..........
-    0110: 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00  // ................
-    0120: 00 00 00 00 05 20 00 01 05 00 00 00 00 00 00 10  // ..... ..........
-    0130: 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00  // ................
-    0140: 00 00 00 00 05 20 00 01 06 00 00 00 00 00 00 10  // ..... ..........
-    0150: 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00  // ................
-    0160: 00 00 00 00 05 20 00 01 07 00 00 00 00 00 00 10  // ..... ..........
-    0170: 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00  // ................
-    0180: 00 00 00 00 05 20 00 01 08 00 00 00 00 00 00 10  // ..... ..........
-    0190: 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00  // ................
+    0070: 01 00 00 00 00 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    0080: 01 00 00 00 00 00 00 10 00 00 00 00 00 00 00 00  // ................
+    0090: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    00A0: 02 00 00 00 00 00 00 10 00 00 00 00 00 00 00 00  // ................
+    00B0: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    00C0: 03 00 00 00 00 00 00 10 00 00 00 00 00 00 00 00  // ................
+    00D0: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    00E0: 04 00 00 00 00 00 00 10 00 00 00 00 00 00 00 00  // ................
+    00F0: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    0100: 05 00 00 00 00 00 00 10 00 00 00 00 00 00 00 00  // ................
+    0110: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    0120: 06 00 00 00 00 00 00 10 00 00 00 00 00 00 00 00  // ................
+    0130: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    0140: 07 00 00 00 00 00 00 10 00 00 00 00 00 00 00 00  // ................
+    0150: 00 00 00 00 01 00 00 00 00 00 00 00 05 20 00 01  // ............. ..
+    0160: 08 00 00 00 00 00 00 10 00 00 00 00 00 00 00 00  // ................
+    0170: 00 00 00 00 01 00 00 00 00 00 00 00 01 28 01 00  // .............(..
+    0180: 00 00 00 00 00 00 00 80 00 00 00 00 00 00 00 40  // ...............@
+    0190: 00 00 00 00 00 00 00 00 03 00 00 00 00 00 00 00  // ................
     01A0: 00 00 00 00 01 28 00 00 00 00 00 00 00 00 00 C0  // .....(..........
     01B0: 00 00 00 00 00 00 00 80 00 00 00 00 00 00 00 00  // ................
     01C0: 03 00 00 00 00 00 00 00 00 00 00 00              // ............

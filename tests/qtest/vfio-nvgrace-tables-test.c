@@ -880,6 +880,46 @@ static void test_nodes_from_generic_initiators(void)
  * at @devfn on pcie.0 its secondary bus number.  ECAM is at the first
  * address of virt's PCIe host bridge in the device tree.
  */
+/*
+ * One GPU's nodes from acpi-generic-initiator objects, another's from
+ * node=: all Generic Initiators come in node order, whichever way they
+ * were declared and wherever the devices' memory is.
+ */
+static void test_generic_initiators_mixed(void)
+{
+    g_autoptr(GString) args = g_string_new(TWO_GPU_MACHINE
+                                           "-m 1G,maxmem=8G ");
+    GpuHost h;
+    QTestState *qts;
+    AcpiTables t;
+    Srat srat;
+    int i;
+
+    for (i = 9; i <= 16; i++) {
+        g_string_append_printf(args, "-object acpi-generic-initiator,"
+                               "id=gi%d,pci-dev=gpu0,node=%d ", i, i);
+    }
+    g_string_append(args, "-device vfio-pci-nvgrace,host=" GPU_HOST
+                    ",id=gpu0,addr=02.0 -device vfio-pci-nvgrace,host="
+                    GPU2_HOST ",id=gpu1,addr=03.0,node=1");
+    if (!host_init(&h, "mem=1G;host=" GPU2_HOST ",mem=1G")) {
+        return;
+    }
+    qts = host_qtest_start(&h, args->str);
+    t = acpi_tables_read(qts);
+    srat_decode(acpi_table(&t, "SRAT"), &srat);
+    srat_print(&srat);
+    g_assert_cmpint(srat.n_gi, ==, 16);
+    for (i = 0; i < srat.n_gi; i++) {
+        g_assert_cmpuint(srat.gi[i].node, ==, i + 1);
+        g_assert_cmpuint(srat.gi[i].devfn, ==,
+                         i < 8 ? DEVFN(3, 0) : DEVFN(2, 0));
+    }
+    acpi_tables_free(&t);
+    qtest_quit(qts);
+    host_cleanup(&h);
+}
+
 static void pcie_root_port_set_bus(QTestState *qts, void *dtb, int devfn,
                                    uint8_t bus)
 {
@@ -1197,6 +1237,8 @@ int main(int argc, char **argv)
                         &without_maxmem, test_one_gpu_bar4_gh200);
     qtest_add_func("/vfio-nvgrace/tables/coherent-device",
                    test_coherent_device);
+    qtest_add_func("/vfio-nvgrace/tables/generic-initiators-mixed",
+                   test_generic_initiators_mixed);
     qtest_add_func("/vfio-nvgrace/tables/nodes-from-generic-initiators",
                    test_nodes_from_generic_initiators);
     qtest_add_func("/vfio-nvgrace/tables/two-gpus", test_two_gpus);
