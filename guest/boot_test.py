@@ -214,6 +214,21 @@ def kv_lines(text, first_key):
             if line.startswith(first_key + "=")]
 
 
+class CoherentDeviceTest(GuestCase):
+    """vfio-pci-coherent itself, the device for any host that offers the
+    region: no _DSD and one node, whose RAM the memory is from boot,
+    under UEFI/ACPI (SRAT) and from a device tree alike."""
+
+    def gpu(self, **kw):
+        return super().gpu(driver="vfio-pci-coherent", node_count=1, **kw)
+
+    def test_1_dt_boot_online_at_boot(self):
+        self.assertEqual(sorted(self.online_at_boot("dt")), [0, 1])
+
+    def test_2_uefi_acpi_online_at_boot(self):
+        self.assertEqual(sorted(self.online_at_boot("uefi")), [0, 1])
+
+
 class DriverManagedTest(GuestCase):
     """online=driver-managed: the guest's driver (guest/module, doing what
     NVIDIA's driver does) adds the memory itself, under UEFI/ACPI."""

@@ -34,7 +34,7 @@ def size_bytes(text):
 
 @dataclasses.dataclass
 class Gpu:
-    """One emulated GPU and its vfio-pci-nvgrace device."""
+    """One emulated GPU and its vfio-pci-nvgrace device (or @driver)."""
     host: str = "0009:01:00.0"
     mem: str = "1G"
     node: int = 1
@@ -54,6 +54,7 @@ class Gpu:
     bar1: str = None            # Blackwell's real BAR1 (region 2), its size
     phys_bars: bool = False     # the host can export BAR4 as a dma-buf
     bar: int = None             # bar=: the memory as this BAR of the GPU
+    driver: str = "vfio-pci-nvgrace"    # or vfio-pci-coherent, the core
 
     def memory(self):
         """The memory the guest gets: on today's nvgrace-gpu (abi=bar) a
@@ -135,8 +136,8 @@ class Guest:
         if any(g.iommufd for g in gpus):
             cmd += ["-object", "iommufd,id=iommufd0"]
         for i, g in enumerate(gpus):
-            dev = "vfio-pci-nvgrace,host=%s,id=gpu%d,online=%s" % (
-                g.host, i, g.online)
+            dev = "%s,host=%s,id=gpu%d,online=%s" % (
+                g.driver, g.host, i, g.online)
             if g.gi_objects:
                 for n in reversed(range(g.node, g.node + g.node_count)):
                     cmd += ["-object", "acpi-generic-initiator,id=gi%d,"

@@ -43,8 +43,10 @@ REFUSED = {
         abi: r"error getting device info: Input/output error"
         for abi in ABIS},
     "config-read": {
-        abi: r"failed to read device config space: Input/output error"
-        for abi in ABIS},
+        "region": r"failed to read device config space: Input/output error",
+        # BAR4 is the memory only on the GPUs of nvgrace-gpu's table
+        "bar": NO_REGION + r" and cannot read the device's PCI ids: "
+               r"Input/output error"},
     "dma-map": {
         abi: r"memory listener initialization failed: Region m0: "
              r"vfio_container_dma_map\(.*\) = -12 \(Cannot allocate memory\)"

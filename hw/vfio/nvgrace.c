@@ -66,12 +66,14 @@ static bool vfio_pci_nvgrace_check_gpu(VFIOPCIDevice *vdev, Error **errp)
     VFIODevice *vbasedev = &vdev->vbasedev;
     uint16_t ids[2], vendor, device;
     size_t i;
+    int ret;
 
     /* The host's ids: x-pci-vendor-id and the like change only the guest's */
-    if (vbasedev->io_ops->region_read(vbasedev, VFIO_PCI_CONFIG_REGION_INDEX,
-                                      PCI_VENDOR_ID, sizeof(ids), ids) !=
-        sizeof(ids)) {
-        error_setg(errp, "cannot read the device's PCI ids");
+    ret = vbasedev->io_ops->region_read(vbasedev, VFIO_PCI_CONFIG_REGION_INDEX,
+                                        PCI_VENDOR_ID, sizeof(ids), ids);
+    if (ret != sizeof(ids)) {
+        error_setg_errno(errp, ret < 0 ? -ret : EIO,
+                         "cannot read the device's PCI ids");
         return false;
     }
     vendor = le16_to_cpu(ids[0]);
