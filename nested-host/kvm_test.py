@@ -493,7 +493,8 @@ insmod /lib/modules/nvgrace_mem.ko
 dmesg | grep 'nvgrace_mem: .*:'
 echo "--- reset method $(cat /sys/bus/pci/devices/0000:01:00.0/reset_method)"
 (i=0; while [ ! -e /tmp/stop ]; do
-    echo $i > /tmp/filling
+    # A rename, so that the other side never reads an empty file
+    echo $i > /tmp/filling.new && mv /tmp/filling.new /tmp/filling
     gpumem fill 1 16 $i >/tmp/fill || { echo "fill $i failed"; cat /tmp/fill; }
     i=$((i + 1))
  done; echo "fills=$i") &
@@ -501,11 +502,12 @@ fills=$!
 # Each FLR waits for a fill to have started since the last one.
 next_fill() {
     n=0
-    while [ "$(cat /tmp/filling 2>/dev/null)" = "$1" ] && [ $n -lt 600 ]; do
+    while f=$(cat /tmp/filling 2>/dev/null)
+          { [ -z "$f" ] || [ "$f" = "$1" ]; } && [ $n -lt 600 ]; do
         sleep 0.1
         n=$((n + 1))
     done
-    cat /tmp/filling
+    echo "$f"
 }
 filling=$(next_fill "")
 dd if=/dev/zero of=%(config)s bs=2 count=1 seek=2 conv=notrunc 2>/dev/null
