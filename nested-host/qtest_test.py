@@ -41,6 +41,9 @@ KERNELS = {
             "/aarch64/vfio-nvgrace/refuse/bar-iommufd-without-dma-buf",
             "/aarch64/vfio-nvgrace/refuse/bar-taken",
             "/aarch64/vfio-nvgrace/refuse/coherent-without-region",
+            "/aarch64/vfio-nvgrace/refuse/vhost-user-after-device",
+            "/aarch64/vfio-nvgrace/refuse/vhost-scsi-after-device",
+            "/aarch64/vfio-nvgrace/vhost-scsi-without-device",
         ],
         "vfio-nvgrace-tables-test": [
             "/aarch64/vfio-nvgrace/tables/upstream-bar-gh200",

@@ -17,7 +17,9 @@ codename=${VERSION_CODENAME:-bookworm}
 
 pkgs="build-essential git pkg-config ninja-build flex bison python3 python3-venv
       libglib2.0-dev libfdt-dev zlib1g-dev dpkg-dev xz-utils ccache
-      acpica-tools clang libclang-rt-dev"
+      acpica-tools clang libclang-rt-dev qemu-system-common"
+# qemu-system-common: its qemu-storage-daemon is the vhost-user back end of
+# the tests that check the device and vhost-user exclude each other.
 # The arm64 test guest: its programs and module are cross-built unless the
 # host is arm64, and so is the nested host's QEMU, which also submits I/O
 # through libaio.

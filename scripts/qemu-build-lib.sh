@@ -16,7 +16,8 @@ qemu_ccache_env() {
 
 # qemu_configure SRC OBJ [OPTION...]: configure a lean aarch64-softmmu of
 # SRC in OBJ (with ccache when it is installed), its output in
-# OBJ/configure.log.  QEMU_CC names another compiler (a cross compiler,
+# OBJ/configure.log.  It has the vhost back ends, which the device refuses
+# to share guest RAM with when they cannot reach its memory.  QEMU_CC names another compiler (a cross compiler,
 # with --cross-prefix among the options).  On failure, shows the log's
 # end and leaves no build.ninja behind.
 qemu_configure() {
@@ -30,6 +31,8 @@ qemu_configure() {
         --target-list=aarch64-softmmu --without-default-features \
         --enable-fdt=system --enable-kvm --enable-tcg \
         --disable-docs --disable-install-blobs \
+        --enable-vhost-kernel --enable-vhost-user --enable-vhost-vdpa \
+        --enable-vhost-net \
         --python=/usr/bin/python3 "$@" >configure.log 2>&1) || {
         tail -20 "$_obj/configure.log" >&2
         rm -f "$_obj/build.ninja"

@@ -43,6 +43,7 @@
 #include "qemu/units.h"
 #include "system/kvm.h"
 #include "system/numa.h"
+#include "system/ramblock.h"
 #include "pci-coherent.h"
 #include "vfio-helpers.h"
 #include "vfio-region.h"
@@ -381,6 +382,20 @@ static bool vfio_pci_coherent_map_mem(VFIOPCICoherent *cd, Error **errp)
         return false;
     }
 
+    /*
+     * The mapping has no struct pages and no file descriptor to pass on:
+     * vhost back ends that pin the guest's buffers or map guest RAM in
+     * another process could not reach those in the memory.
+     */
+    if (ram_block_pinning_disable(true)) {
+        error_setg(errp, "a vhost back end in use needs to pin or share all "
+                   "of guest RAM, which the coherent memory does not allow");
+        error_append_hint(errp, "vhost-user, vhost-vdpa and vhost-scsi back "
+                          "ends cannot be used with this device; virtio "
+                          "devices that QEMU serves itself and vhost-net "
+                          "can.\n");
+        return false;
+    }
     prot |= cd->mem_flags & VFIO_REGION_INFO_FLAG_READ ? PROT_READ : 0;
     prot |= cd->mem_flags & VFIO_REGION_INFO_FLAG_WRITE ? PROT_WRITE : 0;
     cd->mem_map = vfio_region_mmap_aligned(vbasedev, cd->mem_index,
@@ -391,6 +406,7 @@ static bool vfio_pci_coherent_map_mem(VFIOPCICoherent *cd, Error **errp)
         error_setg_errno(errp, errno, "cannot mmap coherent-memory region %u "
                          "(0x%" PRIx64 " bytes)", cd->mem_index,
                          cd->mem_size);
+        ram_block_pinning_disable(false);
         return false;
     }
 
@@ -582,6 +598,7 @@ static void vfio_pci_coherent_release_mem(VFIOPCICoherent *cd)
     error_free(cd->dmabuf_error);
     cd->dmabuf_error = NULL;
     vmstate_unregister_ram(&cd->mem, DEVICE(cd));
+    ram_block_pinning_disable(false);
 }
 
 /*

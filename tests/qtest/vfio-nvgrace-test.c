@@ -11,6 +11,7 @@
  */
 
 #include "qemu/osdep.h"
+#include <sys/prctl.h>
 #include "qemu/host-utils.h"
 #include "qemu/units.h"
 #include "qobject/qdict.h"
@@ -885,6 +886,27 @@ static const BadConfig bad_configs[] = {
         "'online=boot' needs the memory in the guest's memory map, not in a "
         "BAR"
     }, {
+        /*
+         * The back end maps guest RAM from the file descriptors QEMU passes
+         * it; the device refuses before it connects (the socket is abstract:
+         * no file is left behind).
+         */
+        "vhost-user-after-device", "abi=bar,mem=2G",
+        ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE " -chardev socket,"
+        "id=vu,path=vfio-nvgrace-test-vu,abstract=on,server=on,wait=off "
+        "-device vhost-user-blk-pci,chardev=vu",
+        "vhost-user cannot reach all of guest RAM: some has no file "
+        "descriptor to share with the back end",
+        "Device memory mapped as guest RAM (as vfio-pci-coherent's) cannot be "
+        "shared with another process."
+    }, {
+        /* The kernel pins the guest's buffers; refused before it opens it. */
+        "vhost-scsi-after-device", "abi=bar,mem=2G",
+        ONE_GPU_MACHINE "-m 1G,maxmem=4G " GPU_DEVICE
+        " -device vhost-scsi-pci,wwpn=naa.5001405000000001",
+        "vhost-scsi cannot pin all of guest RAM: some is device memory "
+        "without struct pages"
+    }, {
         "driver-managed-without-acpi", "mem=1G",
         ONE_GPU_MACHINE "-machine acpi=off -m 1G,maxmem=4G " GPU_DEVICE
         ",id=gpu0",
@@ -920,6 +942,91 @@ static void test_bad_config(const void *opaque)
         }
         g_assert_nonnull(lines[i]);
     }
+    host_cleanup(&h);
+}
+
+/*
+ * Without the device the same vhost-scsi gets as far as opening the
+ * kernel's device: the refusal above is the device's.
+ */
+static void test_vhost_scsi_without_device(void)
+{
+    g_autofree char *err = NULL;
+    GpuHost h;
+
+    if (!host_init(&h, "abi=bar,mem=2G")) {
+        return;
+    }
+    err = host_qemu_fails(&h, ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+                          "-device vhost-scsi-pci,wwpn=naa.5001405000000001");
+    g_assert_null(strstr(err, "cannot pin"));
+    g_assert_nonnull(strstr(err, "/dev/vhost-scsi"));
+    host_cleanup(&h);
+}
+
+/* The daemon goes with the test, whatever ends it. */
+static void die_with_parent(gpointer data)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/*
+ * A vhost-user back end that is already serving the guest: the device
+ * refuses to add memory the back end cannot reach.  qemu-storage-daemon
+ * serves a vhost-user-blk disk.
+ */
+static void test_vhost_user_before_device(void)
+{
+    const char *qsd = g_getenv("QTEST_QEMU_STORAGE_DAEMON_BINARY");
+    g_autofree char *sock = NULL, *cmd = NULL, *args = NULL, *err = NULL;
+    g_auto(GStrv) argv = NULL;
+    g_autoptr(GError) gerr = NULL;
+    GPid pid;
+    GpuHost h;
+    int i;
+
+    if (!qsd) {
+        g_test_skip("QTEST_QEMU_STORAGE_DAEMON_BINARY is not set");
+        return;
+    }
+    if (!host_init(&h, "abi=bar,mem=2G")) {
+        return;
+    }
+    sock = g_build_filename(h.dir, "vhost-user-blk.sock", NULL);
+    cmd = g_strdup_printf("%s --blockdev null-co,node-name=disk0 "
+                          "--export vhost-user-blk,id=exp0,node-name=disk0,"
+                          "addr.type=unix,addr.path=%s", qsd, sock);
+    g_assert(g_shell_parse_argv(cmd, NULL, &argv, NULL));
+    g_assert(g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                           die_with_parent, NULL, &pid, &gerr));
+    for (i = 0; i < 1000 && !g_file_test(sock, G_FILE_TEST_EXISTS); i++) {
+        g_usleep(10 * 1000);
+    }
+    g_assert_true(g_file_test(sock, G_FILE_TEST_EXISTS));
+
+    /* Without the device, the disk is served. */
+    args = g_strdup_printf(ONE_GPU_MACHINE "-m 1G,maxmem=4G -chardev socket,"
+                           "id=vu,path=%s -device vhost-user-blk-pci,"
+                           "chardev=vu,num-queues=1,id=disk0", sock);
+    qtest_quit(host_qtest_start(&h, args));
+
+    g_free(args);
+    args = g_strdup_printf(ONE_GPU_MACHINE "-m 1G,maxmem=4G -chardev socket,"
+                           "id=vu,path=%s -device vhost-user-blk-pci,"
+                           "chardev=vu,num-queues=1 " GPU_DEVICE, sock);
+    err = host_qemu_fails(&h, args);
+    g_assert_nonnull(strstr(err, "qemu-system-aarch64: -device "
+                            "vfio-pci-nvgrace,host=" GPU_HOST ",node=1: "
+                            "vfio " GPU_HOST ": a vhost back end in use "
+                            "needs to pin or share all of guest RAM, which "
+                            "the coherent memory does not allow\n"
+                            "vhost-user, vhost-vdpa and vhost-scsi back ends "
+                            "cannot be used with this device"));
+
+    g_assert_cmpint(kill(pid, SIGTERM), ==, 0);
+    g_assert_cmpint(waitpid(pid, NULL, 0), ==, pid);
+    g_spawn_close_pid(pid);
+    unlink(sock);
     host_cleanup(&h);
 }
 
@@ -1184,6 +1291,10 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-nvgrace/warn-gh200-layout", test_warn_gh200_layout);
     qtest_add_func("/vfio-nvgrace/refuse/driver-managed-dt-boot",
                    test_dt_boot_refuses_driver_managed);
+    qtest_add_func("/vfio-nvgrace/refuse/vhost-user-before-device",
+                   test_vhost_user_before_device);
+    qtest_add_func("/vfio-nvgrace/vhost-scsi-without-device",
+                   test_vhost_scsi_without_device);
     for (i = 0; i < ARRAY_SIZE(bad_configs); i++) {
         g_autofree char *path = g_strdup_printf("/vfio-nvgrace/refuse/%s",
                                                 bad_configs[i].name);
