@@ -17,9 +17,10 @@ qemu_ccache_env() {
 # qemu_configure SRC OBJ [OPTION...]: configure a lean aarch64-softmmu of
 # SRC in OBJ (with ccache when it is installed), its output in
 # OBJ/configure.log.  It has the vhost back ends, which the device refuses
-# to share guest RAM with when they cannot reach its memory.  QEMU_CC names another compiler (a cross compiler,
-# with --cross-prefix among the options).  On failure, shows the log's
-# end and leaves no build.ninja behind.
+# to share guest RAM with when they cannot reach its memory.  QEMU_CC
+# names another compiler (a cross compiler, with --cross-prefix among the
+# options).  On failure, shows the log's end and leaves no build.ninja
+# behind.
 qemu_configure() {
     _src=$1
     _obj=$2
