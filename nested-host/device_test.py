@@ -136,9 +136,10 @@ echo "== iommufd"
     -trace vfio_container_remap_ram \
     -qmp stdio <<EOF 2>&1 || echo "qemu: exit status $?"
 %(qmp_iommufd)sEOF
-echo "== iommufd-flr"
-if [ %(source)s = region ]; then
-    %(qemu)s%(iommufd)s -accel qtest -qtest stdio \
+# The guest's FLR on the region, without a vIOMMU and behind a
+# virtio-iommu that bypasses (no domain yet): QEMU maps the memory again.
+iommufd_flr() {
+    %(qemu)s%(iommufd)s "$@" -accel qtest -qtest stdio \
         -trace vfio_container_remap_ram -trace iommufd_backend_map_file_dma \
         </tmp/qtest-iommufd-in >/tmp/qtest-iommufd-out 2>&1 &
     qemu=$!
@@ -155,6 +156,14 @@ EOF
     kill $qemu 2>/dev/null
     wait $qemu
     cat /tmp/qtest-iommufd-out
+}
+echo "== iommufd-flr"
+if [ %(source)s = region ]; then
+    iommufd_flr
+fi
+echo "== iommufd-flr-viommu"
+if [ %(source)s = region ]; then
+    iommufd_flr -device virtio-iommu-pci
 fi
 echo "== end"
 """
@@ -223,7 +232,9 @@ class Device(unittest.TestCase):
         cls.iommufd = out[out.index("== iommufd"):
                           out.index("== iommufd-flr")]
         cls.iommufd_flr = out[out.index("== iommufd-flr"):
-                              out.index("== end")]
+                              out.index("== iommufd-flr-viommu")]
+        cls.iommufd_flr_viommu = out[out.index("== iommufd-flr-viommu"):
+                                     out.index("== end")]
 
     def test_realizes_on_nvgrace_gpu(self):
         """QEMU starts on L1's nvgrace-gpu and maps usemem at memaddr, as
@@ -326,23 +337,33 @@ class Device(unittest.TestCase):
                              r"^%016x: 0x[0-9a-f]{16} 0x[0-9a-f]{16}" %
                              MEMADDR)
 
+    def assert_mapped_again_after_flr(self, out):
+        """In @out, the memory was mapped through the dma-buf at the plug,
+        after the start-up reset and after the guest's FLR, and the guest
+        read its RAM at the end."""
+        if self.SOURCE == "bar":
+            self.skipTest("QEMU refuses iommufd on BAR4 (the test above)")
+        answers = [line for line in out.splitlines()
+                   if re.match(r"(OK|FAIL|ERR)", line)]
+        self.assertEqual(len(answers), len(QTEST_IOMMUFD), out)
+        self.assertTrue(all(a.startswith("OK") for a in answers), answers)
+        maps = re.findall(r"iommufd_backend_map_file_dma .* iova=0x%x "
+                          r"size=0x%x .*\((-?\d+)\)" % (MEMADDR, USEMEM), out)
+        remaps = re.findall(r"vfio_container_remap_ram .* iova 0x%x" %
+                            MEMADDR, out)
+        self.assertEqual(maps, ["0"] * 3, out)
+        self.assertEqual(len(remaps), 2, out)
+
     def test_iommufd_maps_the_memory_again_after_a_guest_flr(self):
         """A guest's FLR revokes the dma-buf's mapping too; QEMU maps it
         again, and the guest's RAM stays readable."""
-        if self.SOURCE == "bar":
-            self.skipTest("QEMU refuses iommufd on BAR4 (the test above)")
-        answers = [line for line in self.iommufd_flr.splitlines()
-                   if re.match(r"(OK|FAIL|ERR)", line)]
-        self.assertEqual(len(answers), len(QTEST_IOMMUFD), self.iommufd_flr)
-        self.assertTrue(all(a.startswith("OK") for a in answers), answers)
-        maps = re.findall(r"iommufd_backend_map_file_dma .* iova=0x%x "
-                          r"size=0x%x .*\((-?\d+)\)" % (MEMADDR, USEMEM),
-                          self.iommufd_flr)
-        remaps = re.findall(r"vfio_container_remap_ram .* iova 0x%x" %
-                            MEMADDR, self.iommufd_flr)
-        # At the plug, after the start-up reset, after the guest's FLR.
-        self.assertEqual(maps, ["0"] * 3, self.iommufd_flr)
-        self.assertEqual(len(remaps), 2, self.iommufd_flr)
+        self.assert_mapped_again_after_flr(self.iommufd_flr)
+
+    def test_iommufd_maps_the_memory_again_behind_a_viommu(self):
+        """The same behind a virtio-iommu that bypasses: the GPU's address
+        space is the vIOMMU's, not system memory, and QEMU finds the
+        memory there."""
+        self.assert_mapped_again_after_flr(self.iommufd_flr_viommu)
 
     def test_l2_dma_maps_reach_l0(self):
         """L1's QEMU maps the GPU memory for its guest's DMA at the guest

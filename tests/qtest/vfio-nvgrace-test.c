@@ -16,7 +16,12 @@
 #include "qemu/units.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
+#include "hw/pci/pci_ids.h"
 #include "standard-headers/linux/pci_regs.h"
+#include "standard-headers/linux/virtio_config.h"
+#include "standard-headers/linux/virtio_iommu.h"
+#include "libqos/generic-pcihost.h"
+#include "libqos/virtio-pci.h"
 #include "vfio-nvgrace-host.h"
 
 /* The single vfio-pci-nvgrace entry of query-memory-devices. */
@@ -291,8 +296,8 @@ static void test_upstream_bar(const void *opaque)
 /* virt's PCIe configuration space (ECAM), above 256 GiB */
 #define VIRT_HIGH_PCIE_ECAM 0x4010000000ULL
 
-/* The GPU's devfn on pcie.0, from query-pci. */
-static int gpu_devfn(QTestState *qts)
+/* The devfn on pcie.0 of the one device of @vendor, from query-pci. */
+static int devfn_of(QTestState *qts, int vendor)
 {
     QDict *resp = qtest_qmp(qts, "{ 'execute': 'query-pci' }");
     QList *buses = qdict_get_qlist(resp, "return");
@@ -304,7 +309,7 @@ static int gpu_devfn(QTestState *qts)
     QLIST_FOREACH_ENTRY(devs, d) {
         QDict *dev = qobject_to(QDict, d->value);
 
-        if (qdict_get_int(qdict_get_qdict(dev, "id"), "vendor") == 0x10de) {
+        if (qdict_get_int(qdict_get_qdict(dev, "id"), "vendor") == vendor) {
             devfn = qdict_get_int(dev, "slot") << 3 |
                     qdict_get_int(dev, "function");
         }
@@ -312,6 +317,11 @@ static int gpu_devfn(QTestState *qts)
     qobject_unref(resp);
     g_assert_cmpint(devfn, >=, 0);
     return devfn;
+}
+
+static int gpu_devfn(QTestState *qts)
+{
+    return devfn_of(qts, PCI_VENDOR_ID_NVIDIA);
 }
 
 /*
@@ -383,6 +393,177 @@ static uint8_t find_cap(QTestState *qts, uint64_t cfg, uint8_t id)
         pos = qtest_readb(qts, cfg + pos + PCI_CAP_LIST_NEXT);
     }
     g_assert_not_reached();
+}
+
+/* A guest's driver of virtio-iommu-pci, on the virt machine's pcie.0 */
+typedef struct GuestViommu {
+    QTestState *qts;
+    QGuestAllocator alloc;
+    QGenericPCIBus bus;
+    QVirtioPCIDevice *dev;
+    QVirtQueue *vq;
+} GuestViommu;
+
+#define VIOMMU_TIMEOUT_US (30 * G_USEC_PER_SEC)
+#define VIRTIO_PCI_VENDOR 0x1af4
+
+static void viommu_init(GuestViommu *v, QTestState *qts)
+{
+    QPCIAddress addr = { .devfn = devfn_of(qts, VIRTIO_PCI_VENDOR) };
+
+    v->qts = qts;
+    alloc_init(&v->alloc, 0, VIRT_RAM_BASE, VIRT_RAM_BASE + 1 * GiB, 4096);
+    qpci_init_generic(&v->bus, qts, &v->alloc, false);
+    v->dev = virtio_pci_new(&v->bus.bus, &addr);
+    g_assert(v->dev);
+    qvirtio_pci_device_enable(v->dev);
+    qvirtio_start_device(&v->dev->vdev);
+    qvirtio_set_features(&v->dev->vdev,
+                         qvirtio_get_features(&v->dev->vdev) &
+                         (1ULL << VIRTIO_F_VERSION_1 |
+                          1ULL << VIRTIO_IOMMU_F_MAP_UNMAP));
+    v->vq = qvirtqueue_setup(&v->dev->vdev, &v->alloc, 0);
+    qvirtio_set_driver_ok(&v->dev->vdev);
+}
+
+static void viommu_cleanup(GuestViommu *v)
+{
+    qvirtqueue_cleanup(v->dev->vdev.bus, v->vq, &v->alloc);
+    qvirtio_pci_device_disable(v->dev);
+    g_free(v->dev->pdev);
+    g_free(v->dev);
+    alloc_destroy(&v->alloc);
+}
+
+/* Send @req, whose last @len bytes end in the tail the device writes. */
+static int viommu_request(GuestViommu *v, void *req, size_t len)
+{
+    size_t ro = len - sizeof(struct virtio_iommu_req_tail);
+    uint64_t buf = guest_alloc(&v->alloc, len);
+    struct virtio_iommu_req_tail tail;
+    uint32_t head;
+
+    qtest_memwrite(v->qts, buf, req, ro);
+    head = qvirtqueue_add(v->qts, v->vq, buf, ro, false, true);
+    qvirtqueue_add(v->qts, v->vq, buf + ro, sizeof(tail), true, false);
+    qvirtqueue_kick(v->qts, &v->dev->vdev, v->vq, head);
+    qvirtio_wait_used_elem(v->qts, &v->dev->vdev, v->vq, head, NULL,
+                           VIOMMU_TIMEOUT_US);
+    qtest_memread(v->qts, buf + ro, &tail, sizeof(tail));
+    guest_free(&v->alloc, buf);
+    return tail.status;
+}
+
+static void viommu_attach(GuestViommu *v, uint32_t domain, uint32_t ep)
+{
+    struct virtio_iommu_req_attach req = {
+        .head.type = VIRTIO_IOMMU_T_ATTACH,
+        .domain = cpu_to_le32(domain),
+        .endpoint = cpu_to_le32(ep),
+    };
+
+    g_assert_cmpint(viommu_request(v, &req, sizeof(req)), ==,
+                    VIRTIO_IOMMU_S_OK);
+}
+
+static void viommu_map(GuestViommu *v, uint32_t domain, uint64_t iova,
+                       uint64_t size, uint64_t gpa)
+{
+    struct virtio_iommu_req_map req = {
+        .head.type = VIRTIO_IOMMU_T_MAP,
+        .domain = cpu_to_le32(domain),
+        .virt_start = cpu_to_le64(iova),
+        .virt_end = cpu_to_le64(iova + size - 1),
+        .phys_start = cpu_to_le64(gpa),
+        .flags = cpu_to_le32(VIRTIO_IOMMU_MAP_F_READ |
+                             VIRTIO_IOMMU_MAP_F_WRITE),
+    };
+
+    g_assert_cmpint(viommu_request(v, &req, sizeof(req)), ==,
+                    VIRTIO_IOMMU_S_OK);
+}
+
+static void viommu_unmap(GuestViommu *v, uint32_t domain, uint64_t iova,
+                         uint64_t size)
+{
+    struct virtio_iommu_req_unmap req = {
+        .head.type = VIRTIO_IOMMU_T_UNMAP,
+        .domain = cpu_to_le32(domain),
+        .virt_start = cpu_to_le64(iova),
+        .virt_end = cpu_to_le64(iova + size - 1),
+    };
+
+    g_assert_cmpint(viommu_request(v, &req, sizeof(req)), ==,
+                    VIRTIO_IOMMU_S_OK);
+}
+
+/* The GPU's memory is mapped once for DMA, at @iova, and is @maps maps. */
+static void assert_coherent_dma(GpuHost *h, uint64_t iova, uint64_t maps)
+{
+    g_assert_cmpuint(host_stat(h, GPU_HOST ".live_coherent_dma_maps"), ==, 1);
+    g_assert_cmphex(host_stat(h, GPU_HOST ".coherent_dma_iova"), ==, iova);
+    g_assert_cmpuint(host_stat(h, GPU_HOST ".coherent_dma_maps"), ==, maps);
+}
+
+/*
+ * Behind virtio-iommu, a reset of the GPU revokes the memory's mappings
+ * where the vIOMMU bypasses it and where the guest maps it, and the
+ * device makes exactly those again: not the guest's mappings of other RAM,
+ * and not what the guest has unmapped.
+ */
+static void test_viommu(const void *opaque)
+{
+    const uint64_t iova = 4 * GiB, ram_iova = 8 * GiB, len = 2 * MiB;
+    uint64_t base, exp_devctl, maps, calls;
+    GuestViommu v;
+    GpuHost h;
+    QTestState *qts;
+    QDict *data;
+    int devfn;
+
+    if (!host_init_emulated(&h, "mem=2G", "reads the host's IOMMU mappings")) {
+        return;
+    }
+    qts = host_qtest_start(&h, ONE_GPU_MACHINE "-m 1G,maxmem=4G "
+                           "-object iommufd,id=iommufd0 "
+                           "-device virtio-iommu-pci "
+                           GPU_DEVICE ",iommufd=iommufd0");
+    data = query_coherent_mem(qts);
+    base = qdict_get_uint(data, "memaddr");
+    qobject_unref(data);
+    devfn = gpu_devfn(qts);
+    exp_devctl = VIRT_HIGH_PCIE_ECAM + (devfn << 12) +
+                 find_cap(qts, VIRT_HIGH_PCIE_ECAM + (devfn << 12),
+                          PCI_CAP_ID_EXP) + PCI_EXP_DEVCTL;
+
+    /* No domain yet: the vIOMMU bypasses, so the GPA is the IOVA. */
+    maps = host_stat(&h, GPU_HOST ".coherent_dma_maps");
+    qtest_system_reset(qts);
+    assert_coherent_dma(&h, base, ++maps);
+    qtest_writew(qts, exp_devctl, PCI_EXP_DEVCTL_BCR_FLR);
+    assert_coherent_dma(&h, base, ++maps);
+
+    viommu_init(&v, qts);
+    viommu_attach(&v, 1, devfn);
+    g_assert_cmpuint(host_stat(&h, GPU_HOST ".live_coherent_dma_maps"), ==, 0);
+    viommu_map(&v, 1, iova, len, base);
+    viommu_map(&v, 1, ram_iova, len, VIRT_RAM_BASE);
+    assert_coherent_dma(&h, iova, ++maps);
+
+    calls = host_stat(&h, "dma_map_calls");
+    qtest_writew(qts, exp_devctl, PCI_EXP_DEVCTL_BCR_FLR);
+    assert_coherent_dma(&h, iova, ++maps);
+    g_assert_cmpuint(host_stat(&h, "dma_map_calls"), ==, calls + 1);
+
+    viommu_unmap(&v, 1, iova, len);
+    g_assert_cmpuint(host_stat(&h, GPU_HOST ".live_coherent_dma_maps"), ==, 0);
+    qtest_writew(qts, exp_devctl, PCI_EXP_DEVCTL_BCR_FLR);
+    g_assert_cmpuint(host_stat(&h, GPU_HOST ".live_coherent_dma_maps"), ==, 0);
+    g_assert_cmpuint(host_stat(&h, "dma_map_calls"), ==, calls + 1);
+
+    viommu_cleanup(&v);
+    qtest_quit(qts);
+    host_cleanup(&h);
 }
 
 /* What the lifetime test writes at end @i (0: first, 1: last word). */
@@ -1262,6 +1443,7 @@ int main(int argc, char **argv)
     qtest_add_data_func("/vfio-nvgrace/iommufd/region", "", test_iommufd);
     qtest_add_data_func("/vfio-nvgrace/iommufd/bar", ",abi=bar,phys-bars=on",
                         test_iommufd);
+    qtest_add_data_func("/vfio-nvgrace/iommufd/viommu", NULL, test_viommu);
     qtest_add_data_func("/vfio-nvgrace/iommufd/series-region", ",abi=both",
                         test_iommufd);
     for (i = 0; i < ARRAY_SIZE(lifetime_cases); i++) {
