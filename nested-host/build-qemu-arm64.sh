@@ -6,11 +6,11 @@
 # (usr/bin/qemu-system-aarch64, the device's qtests in qtest/ with the
 # expected ACPI tables they read, and their shared libraries, to be added
 # to L1's initramfs).  It is built in BUILD/nested/qemu-arm64 (ccache
-# shared with the other builds), with libaio, which the main build lacks:
-# natively on arm64, elsewhere cross-built against a sysroot of Debian's
-# arm64 -dev packages, unpacked without installing them (libfdt-dev cannot
-# be installed for two architectures at once).  Exits with status 77 when
-# the archive cannot serve the packages.
+# shared with the other builds), with libaio and liburing, which the main
+# build lacks: natively on arm64, elsewhere cross-built against a sysroot
+# of Debian's arm64 -dev packages, unpacked without installing them
+# (libfdt-dev cannot be installed for two architectures at once).  Exits
+# with status 77 when the archive cannot serve the packages.
 set -eu
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,13 +24,10 @@ mkdir -p "$dir"
 qemu_ccache_env "$build"
 
 qtests="tests/qtest/vfio-nvgrace-test tests/qtest/vfio-nvgrace-tables-test"
-# L1's QEMU submits O_DIRECT I/O through libaio as well as threads
-# (aio=native), so that the nested host shows what Linux does with each
-# when the buffers are in the GPU memory.  Not io_uring: built with it,
-# QEMU 10.2 also monitors every file descriptor through io_uring
-# (fdmon-io_uring), and L1's QEMU then stopped, idle, in the middle of the
-# kvm suite's 20 reboots of L2 (cause not found).
-features="--enable-linux-aio"
+# L1's QEMU submits O_DIRECT I/O through libaio and io_uring as well as
+# threads (aio=native, aio=io_uring), so that the nested host shows what
+# Linux does with each when the buffers are in the GPU memory.
+features="--enable-linux-aio --enable-linux-io-uring"
 obj=$dir/qemu-arm64
 
 case $(uname -m) in
@@ -42,7 +39,8 @@ aarch64|arm64)
 *)
     sysroot=$dir/sysroot-arm64
     pkgs="libglib2.0-dev libglib2.0-0 libpcre2-dev libpcre2-8-0 libfdt-dev
-          libfdt1 zlib1g-dev zlib1g libffi-dev libffi8 libaio-dev libaio1"
+          libfdt1 zlib1g-dev zlib1g libffi-dev libffi8 libaio-dev libaio1
+          liburing-dev liburing2"
     if [ "$(cat "$sysroot/.complete" 2>/dev/null)" != "$pkgs" ]; then
         debian_apt_config "$dir/apt"
         rm -rf "$sysroot" "$dir/sysroot-debs"

@@ -26,13 +26,13 @@ kvm_test.py BUILD [TEST...].
             GPU's memory decode and resets it with FLRs; it reboots 20
             times, using its GPU node in each boot; and its O_DIRECT disk
             I/O with buffers on the GPU node, which L1's QEMU does with
-            O_DIRECT too (aio=threads and native), is bounced there and
-            correct.  A disk assigned to
-            L2 in the GPU's iommufd (L0's virtio-blk behind L0's
-            virtio-iommu) DMAs into and out of the GPU node through the
-            region's dma-buf; on BAR4 QEMU refuses iommufd.  With bar=4
-            (GH200's layout for NVIDIA's driver) L2's driver onlines all
-            of usemem from its BAR4, and RM's memory is BAR2.
+            O_DIRECT too (aio=threads, native and io_uring), is bounced
+            there and correct.  A disk assigned to L2 in the GPU's iommufd
+            (L0's virtio-blk behind L0's virtio-iommu) DMAs into and out
+            of the GPU node through the region's dma-buf; on BAR4 QEMU
+            refuses iommufd.  With bar=4 (GH200's layout for NVIDIA's
+            driver) L2's driver onlines all of usemem from its BAR4, and
+            RM's memory is BAR2.
   UncorrectableError_*
             While L2 has a page of the GPU memory as RAM, L0 reports an
             uncorrectable memory error in it through GHES (ras=on, QMP's
@@ -589,11 +589,12 @@ sync
     def test_4_host_direct_io_with_gpu_node_buffers(self):
         """L2's disk is L1's virtio-blk disk, which L1's QEMU opens with
         O_DIRECT (cache.direct=on) and submits I/O to with preadv/pwritev
-        (aio=threads) and with libaio (aio=native): L1's Linux 7.3 cannot
-        pin the GPU memory for either, and QEMU bounces those requests.
+        (aio=threads), libaio (aio=native) and io_uring (aio=io_uring):
+        L1's Linux 7.3 cannot pin the GPU memory for any, and QEMU bounces
+        those requests.
         L2 reads into and writes from buffers on its GPU node; L0 finds
         what L2 wrote."""
-        for aio in ("threads", "native"):
+        for aio in ("threads", "native", "io_uring"):
             with self.subTest(aio=aio):
                 disk = direct_io_disk(self.tmp())
                 out, l1_out, _, _ = self.run_l2(

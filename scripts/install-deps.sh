@@ -22,9 +22,9 @@ pkgs="build-essential git pkg-config ninja-build flex bison python3 python3-venv
 # the tests that check the device and vhost-user exclude each other.
 # The arm64 test guest: its programs and module are cross-built unless the
 # host is arm64, and so is the nested host's QEMU, which also submits I/O
-# through libaio.
+# through libaio and io_uring.
 case $(uname -m) in
-aarch64|arm64) pkgs="$pkgs libaio-dev" ;;
+aarch64|arm64) pkgs="$pkgs libaio-dev liburing-dev" ;;
 *) pkgs="$pkgs gcc-12-aarch64-linux-gnu binutils-aarch64-linux-gnu
          libc6-dev-arm64-cross" ;;
 esac
