@@ -435,7 +435,7 @@ static void viommu_cleanup(GuestViommu *v)
     alloc_destroy(&v->alloc);
 }
 
-/* Send @req, whose last @len bytes end in the tail the device writes. */
+/* Send @req, @len bytes, which ends in the tail the device writes. */
 static int viommu_request(GuestViommu *v, void *req, size_t len)
 {
     size_t ro = len - sizeof(struct virtio_iommu_req_tail);
@@ -497,7 +497,7 @@ static void viommu_unmap(GuestViommu *v, uint32_t domain, uint64_t iova,
                     VIRTIO_IOMMU_S_OK);
 }
 
-/* The GPU's memory is mapped once for DMA, at @iova, and is @maps maps. */
+/* The GPU's memory is mapped for DMA at @iova, its @maps-th mapping. */
 static void assert_coherent_dma(GpuHost *h, uint64_t iova, uint64_t maps)
 {
     g_assert_cmpuint(host_stat(h, GPU_HOST ".live_coherent_dma_maps"), ==, 1);
